@@ -63,6 +63,10 @@ def config_for(name: str, network: str, steps: int, k: int, dataset_shape, conv_
         config.model.latent_dim = 16
         if name in TWO_PLAYERS:
             config.model.critic_hidden = (256,)
+    if name == "aae":
+        # The reference's AAE is variational: a Gaussian q(z|x), sampled by
+        # reparameterisation, as in `genjax.models.vae`.
+        config.model.gaussian_encoder = True
     elif conv_channels:
         config.model.conv_channels = tuple(conv_channels)
     config.train.steps_per_dispatch = k

@@ -17,7 +17,7 @@
     train.batch_size          the global batch, split over devices and processes
     train.num_steps           the budget, in steps of every player
     train.steps_per_dispatch  k updates per jitted call (lax.scan over [k, b, ...]);
-                              0: the trainer's choice (10, or 1 for conv on a CPU)
+                              0: the trainer's choice (25, or 1 for conv on a CPU)
     cadence.*_every           logging, held-out evaluation, PNG grids, checkpoints
                               (0: only at the end); events fall on the first chunk
                               boundary (multiple of k) at or after each multiple
@@ -44,11 +44,11 @@ from ml_collections.config_dict import placeholder
 from genjax.models import default_model_config
 
 # Steps per dispatch: 0 lets the trainer choose (genjax.training.default_steps_per_dispatch):
-# 10 for MLPs, where it gains 10-25% over 1 on a 2-core CPU and 20 buys nothing more
-# (benchmarks/train_throughput.py); 1 for conv nets on a CPU, which XLA:CPU runs ~35x
-# slower inside lax.scan. Cadences are multiples of 10, hence of either.
+# 25 for MLPs, where it gains 10-25% over 1 on a 2-core CPU and keeps the host's share
+# of the loop near 2% (benchmarks/train_throughput.py); 1 for conv nets on a CPU, which
+# XLA:CPU runs ~35x slower inside lax.scan. Cadences are multiples of 25, hence of either.
 STEPS_PER_DISPATCH = 0
-CADENCE_QUANTUM = 10
+CADENCE_QUANTUM = 25
 
 
 def data(source: str = "fashion_mnist") -> ml_collections.ConfigDict:

@@ -45,7 +45,7 @@ def test_override_of_a_misspelt_field_is_an_error():
         compare.make_config("ae", budget=4, overrides=["train.batch_sise=8"])
     config = compare.make_config("ae", budget=40, max_train=100, overrides=["model.latent_dim=4"])
     assert (config.train.num_steps, config.data.max_train, config.model.latent_dim) == (40, 100, 4)
-    assert config.cadence.checkpoint_every == 10  # rescaled to the budget
+    assert config.cadence.checkpoint_every == 25  # rescaled to the budget
 
 
 def test_format_number():

@@ -94,9 +94,9 @@ def test_one_step_per_dispatch_is_a_plain_step_and_the_default_rule():
     state_b, m_b = make_multi_step(model, optimizers)(state_b, x[None], BASE_KEY)
     assert m_b["loss"].shape == (1,)
     _allclose(state_a.params, state_b.params)
-    assert default_steps_per_dispatch("mlp", "cpu") == 10
+    assert default_steps_per_dispatch("mlp", "cpu") == 25
     assert default_steps_per_dispatch("conv", "cpu") == 1  # XLA:CPU convs in a scan: slow
-    assert default_steps_per_dispatch("conv", "gpu") == 10
+    assert default_steps_per_dispatch("conv", "gpu") == 25
 
 
 def test_keys_depend_on_seed_and_step_only():
