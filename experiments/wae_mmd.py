@@ -6,9 +6,10 @@ Writes runs/wae_mmd/: metrics.jsonl, samples.png, reconstructions.png,
 interpolations.png, checkpoints/ (re-running the command resumes), config.json.
 
 Network: the model's default MLP 784-512-8-512-784, not the paper's DCGAN conv nets.
-On a 2-core CPU the DCGAN-sized conv model trains at 0.05 steps/s and even a small one
-(channels 32-64-128) at 4 steps/s, against ~240-450 steps/s for the MLP (measured,
-benchmarks/train_throughput.py): the conv budget would be hours for a few epochs.
+On an idle 2-core CPU the DCGAN-sized conv model trains at 0.17 steps/s and even a
+small one (channels 32-64-128) at 6 steps/s, against ~450 steps/s for the MLP (measured,
+benchmarks/train_throughput.py): the conv budget would be days for a few epochs. On an
+accelerator, ``--config.model.network=conv`` gives the paper's networks.
 Budget: 50,000 steps of 100 (83 epochs; the paper trains 100), Adam 1e-3 with cosine
 decay to 0; the IMQ-kernel MMD over scales 0.1-10 with lambda = 10, as in the paper.
 

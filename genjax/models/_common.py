@@ -32,7 +32,7 @@ NETWORK_DEFAULTS: dict[str, Any] = {
     "encoder_hidden": (512,),
     "decoder_hidden": (512,),
     "conv_channels": (128, 256, 512, 1024),
-    "upsampling": "pixel_shuffle",
+    "upsampling": "transpose",
     "resize_method": "nearest",
     # Maps decoder outputs to data space: "sigmoid" for data in [0, 1].
     "output_activation": "sigmoid",

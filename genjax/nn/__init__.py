@@ -9,8 +9,13 @@ from genjax.nn.conv import (
     UPSAMPLINGS,
     ConvDecoder,
     ConvEncoder,
+    StridedConv,
+    StridedConvTranspose,
     Upsample,
     depth_to_space,
+    space_to_depth,
+    stride2_conv,
+    stride2_conv_transpose,
     upsampling_stages,
 )
 from genjax.nn.mlp import ACTIVATIONS, MLP, MLPCritic, MLPDecoder, MLPEncoder, activation_fn
@@ -25,8 +30,13 @@ __all__ = [
     "MLPCritic",
     "MLPDecoder",
     "MLPEncoder",
+    "StridedConv",
+    "StridedConvTranspose",
     "Upsample",
     "activation_fn",
     "depth_to_space",
+    "space_to_depth",
+    "stride2_conv",
+    "stride2_conv_transpose",
     "upsampling_stages",
 ]

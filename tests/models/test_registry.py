@@ -61,7 +61,7 @@ def test_paper_defaults():
     assert default_model_config("cwae").encoder_hidden == (200, 200, 200)
     assert default_model_config("beta_vae").beta > 1.0 == default_model_config("vae").beta
     assert default_model_config("swae").num_projections == 50
-    assert default_model_config("ae").upsampling == "pixel_shuffle"
+    assert default_model_config("ae").upsampling == "transpose"
 
 
 def test_unknown_name_lists_the_known_ones():
