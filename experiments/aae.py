@@ -12,8 +12,9 @@ samples.png: recognisable, clean garments, shoes and bags.
 
 Timings: measured on this project's 2-core CPU while other jobs shared it (load
 average 7.3 falling to 2.9), so an idle machine is faster;
-benchmarks/train_throughput.py gives idle-machine steps/s. On one GPU or TPU: about a minute (an estimate, not measured:
-no accelerator was available; at this size a step is bound by kernel launches).
+benchmarks/train_throughput.py gives idle-machine steps/s. On one GPU or TPU: about a
+minute (an estimate, not measured: no accelerator was available; at this size a step is
+bound by kernel launches).
 """
 
 from experiments import common
