@@ -126,15 +126,18 @@ def make_indexed_multi_step(model, optimizers, *, mesh: Mesh | None = None):
     def step(state, x_all, idx, base_key):
         return indexed_multi_step(model, optimizers, state, x_all, idx, base_key)
 
+    return _jit_donating(
+        step, mesh, lambda rep: (rep, rep, batch_sharding(mesh, stacked=True), rep)
+    )
+
+
+def _jit_donating(step, mesh: Mesh | None, in_shardings):
+    """``jax.jit(step)`` donating the state (argument 0); with ``mesh``, inputs laid out
+    by ``in_shardings(replicated)`` and both outputs (state, metrics) replicated."""
     if mesh is None:
         return jax.jit(step, donate_argnums=0)
     rep = replicated(mesh)
-    return jax.jit(
-        step,
-        donate_argnums=0,
-        in_shardings=(rep, rep, batch_sharding(mesh, stacked=True), rep),
-        out_shardings=(rep, rep),
-    )
+    return jax.jit(step, donate_argnums=0, in_shardings=in_shardings(rep), out_shardings=(rep, rep))
 
 
 def _jit(fn, model, optimizers, mesh: Mesh | None, stacked: bool) -> StepFn:
@@ -143,15 +146,7 @@ def _jit(fn, model, optimizers, mesh: Mesh | None, stacked: bool) -> StepFn:
     def step(state, x, base_key):
         return fn(model, optimizers, state, x, base_key)
 
-    if mesh is None:
-        return jax.jit(step, donate_argnums=0)
-    rep = replicated(mesh)
-    return jax.jit(
-        step,
-        donate_argnums=0,
-        in_shardings=(rep, batch_sharding(mesh, stacked=stacked), rep),
-        out_shardings=(rep, rep),
-    )
+    return _jit_donating(step, mesh, lambda rep: (rep, batch_sharding(mesh, stacked=stacked), rep))
 
 
 def make_train_step(model, optimizers, *, mesh: Mesh | None = None) -> StepFn:
