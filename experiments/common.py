@@ -66,7 +66,8 @@ def data(source: str = "fashion_mnist") -> ml_collections.ConfigDict:
 
 def optimizer(learning_rate: float = 1e-3, *, name: str = "adam", b1: float = 0.9,
               b2: float = 0.999, schedule: str = "constant", warmup_steps: int = 0,
-              grad_clip_norm: float = 0.0) -> ml_collections.ConfigDict:  # fmt: skip
+              grad_clip_norm: float = 0.0,
+              weight_clip: float = 0.0) -> ml_collections.ConfigDict:  # fmt: skip
     """One player's optimiser (see `genjax.training.optim`)."""
     return ml_collections.ConfigDict(
         dict(
@@ -77,6 +78,7 @@ def optimizer(learning_rate: float = 1e-3, *, name: str = "adam", b1: float = 0.
             weight_decay=1e-4,
             momentum=0.0,
             grad_clip_norm=grad_clip_norm,
+            weight_clip=weight_clip,
             schedule=schedule,
             warmup_steps=warmup_steps,
         )

@@ -1,12 +1,14 @@
-"""genjax.models: autoencoder families, one file each, behind one registry.
+"""genjax.models: autoencoder and GAN families, one file each, behind one registry.
 
-Every model satisfies `genjax.models.base.Model`. Build one from a config::
+Every model satisfies `genjax.models.base.Model`; autoencoders (`genjax.models.
+autoencoders`) add `encode`/`decode` (`genjax.models.base.Autoencoder`), generators
+(`genjax.models.gans`) only sample. Build one from a config::
 
     config = default_model_config("wae_mmd")   # every field, paper defaults
     config.latent_dim = 16                     # override any field
     model = build_model(config, input_shape=(28, 28, 1))
 
-Fields shared by every model (see `genjax.models._common.NETWORK_DEFAULTS`):
+Fields shared by every model (see `genjax.models.networks.NETWORK_DEFAULTS`):
 ``name``, ``latent_dim``, ``network`` ("mlp" | "conv"), ``encoder_hidden`` and
 ``decoder_hidden`` (MLP widths), ``conv_channels`` (encoder widths; the decoder uses them
 reversed), ``upsampling`` ("pixel_shuffle" | "resize" | "transpose"), ``resize_method``,
@@ -22,29 +24,17 @@ from collections.abc import Callable
 
 import ml_collections
 
-from genjax.models import aae, ae, cwae, rae, swae, vae, wae
-from genjax.models.aae import AAE
-from genjax.models.ae import AE
-from genjax.models.base import Model
-from genjax.models.cwae import CWAE
-from genjax.models.rae import RAE
-from genjax.models.swae import SWAE
-from genjax.models.vae import VAE
-from genjax.models.wae import WAEGAN, WAEMMD
-
-MODEL_NAMES = ("ae", "vae", "beta_vae", "wae_mmd", "wae_gan", "aae", "swae", "cwae", "rae")
+from genjax.models import autoencoders, gans
+from genjax.models.autoencoders import AAE, AE, CWAE, RAE, SWAE, VAE, WAEGAN, WAEMMD
+from genjax.models.base import Autoencoder, Model, is_autoencoder
 
 _REGISTRY: dict[str, tuple[dict, Callable[..., Model]]] = {
-    "ae": (ae.DEFAULTS, ae.build),
-    "vae": (vae.DEFAULTS, vae.build),
-    "beta_vae": (vae.BETA_DEFAULTS, vae.build),
-    "wae_mmd": (wae.MMD_DEFAULTS, wae.build_mmd),
-    "wae_gan": (wae.GAN_DEFAULTS, wae.build_gan),
-    "aae": (aae.DEFAULTS, aae.build),
-    "swae": (swae.DEFAULTS, swae.build),
-    "cwae": (cwae.DEFAULTS, cwae.build),
-    "rae": (rae.DEFAULTS, rae.build),
+    **autoencoders.REGISTRY,
+    **gans.REGISTRY,
 }
+AUTOENCODER_NAMES = tuple(autoencoders.REGISTRY)
+GAN_NAMES = tuple(gans.REGISTRY)
+MODEL_NAMES = AUTOENCODER_NAMES + GAN_NAMES
 
 
 def _check_name(name: str) -> None:
@@ -78,7 +68,7 @@ def build_model(config: ml_collections.ConfigDict, input_shape: tuple[int, ...])
         )
     merged = ml_collections.ConfigDict({"name": name, **defaults})
     merged.update(given)
-    if int(merged.latent_dim) < 1:
+    if "latent_dim" in merged and int(merged.latent_dim) < 1:
         raise ValueError(f"latent_dim={merged.latent_dim} must be at least 1")
     return build(merged, tuple(int(n) for n in input_shape))
 
@@ -86,7 +76,10 @@ def build_model(config: ml_collections.ConfigDict, input_shape: tuple[int, ...])
 __all__ = [
     "AAE",
     "AE",
+    "AUTOENCODER_NAMES",
+    "Autoencoder",
     "CWAE",
+    "GAN_NAMES",
     "MODEL_NAMES",
     "RAE",
     "SWAE",
@@ -96,4 +89,5 @@ __all__ = [
     "Model",
     "build_model",
     "default_model_config",
+    "is_autoencoder",
 ]

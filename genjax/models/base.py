@@ -9,9 +9,18 @@ A model is a small frozen dataclass holding its flax modules and options
   network (batch-norm statistics); ``{}`` for a network that has none.
 - A *player* is a set of networks with its own optimiser and its own loss.
   An autoencoder has one player (``"autoencoder"``, owning encoder and
-  decoder); WAE-GAN and AAE add ``"critic"``. Inside one training step the
-  players are updated in the order of ``players``, each against the others'
-  latest parameters.
+  decoder); WAE-GAN and AAE add ``"critic"``; a GAN has ``("critic",
+  "generator")``. Inside one training step the players are updated in the order
+  of ``players``, each against the others' latest parameters.
+- A player may take several updates per step (optional ``player_updates``, e.g.
+  ``{"critic": 5}``, and an optional traced schedule ``num_updates(player, step)``
+  at most that, e.g. WGAN's 100 critic updates early on): update ``j`` of every
+  player reads real batch ``j`` and its own key (`genjax.training.step`).
+
+Two contracts: every model is a `Model` (init, loss, sample, evaluate); an
+`Autoencoder` adds ``encode``/``decode``. Evaluation asks `is_autoencoder` and
+reports reconstructions and latent statistics only for autoencoders, sample
+quality for every model.
 
 Every batch ``x`` is ``[b, *input_shape]``, float32, in the data's own range
 (images in [0, 1]). Every function below is pure and traceable under ``jit``.
@@ -35,7 +44,7 @@ Metrics = dict[str, jax.Array]
 class Model(Protocol):
     """What `genjax.training` needs of a model (structural typing: no base class)."""
 
-    #: Dimension of the latent code z.
+    #: Dimension of the latent code z (an autoencoder's code, a generator's noise).
     latent_dim: int
     #: Shape of one example, without the batch axis, e.g. (28, 28, 1) or (784,).
     input_shape: tuple[int, ...]
@@ -55,15 +64,26 @@ class Model(Protocol):
         trainer differentiates it with respect to ``params[n]`` for
         ``n in player_networks[player]`` only."""
 
+    def sample(self, params: Params, state: ModelState, key: jax.Array, n: int) -> jax.Array:
+        """``n`` samples ``[n, *input_shape]`` in data space, in eval mode."""
+
+    def evaluate(self, params: Params, state: ModelState, x: jax.Array, key: jax.Array) -> Metrics:
+        """Held-out metrics in eval mode on a batch ``x``: for an autoencoder at least
+        ``rec_error`` (mean squared error per example, summed over pixels) and the
+        model's own divergence on the codes; for a generator its critic's view of
+        ``x`` against samples (e.g. the critic loss)."""
+
+
+class Autoencoder(Model, Protocol):
+    """A `Model` with an encoder and a decoder."""
+
     def encode(self, params: Params, state: ModelState, x: jax.Array) -> jax.Array:
         """Codes ``z: [b, latent_dim]`` in eval mode (the mean for a stochastic encoder)."""
 
     def decode(self, params: Params, state: ModelState, z: jax.Array) -> jax.Array:
         """Reconstructions in data space ``[b, *input_shape]`` (e.g. Bernoulli means)."""
 
-    def sample(self, params: Params, state: ModelState, key: jax.Array, n: int) -> jax.Array:
-        """``n`` samples in data space from the model's prior pushed through the decoder."""
 
-    def evaluate(self, params: Params, state: ModelState, x: jax.Array, key: jax.Array) -> Metrics:
-        """Held-out metrics in eval mode: at least ``rec_error`` (mean squared error per
-        example, summed over pixels) and the model's own divergence on the codes."""
+def is_autoencoder(model) -> bool:
+    """Whether ``model`` meets the `Autoencoder` contract (has ``encode`` and ``decode``)."""
+    return callable(getattr(model, "encode", None)) and callable(getattr(model, "decode", None))

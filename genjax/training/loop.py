@@ -47,6 +47,7 @@ from genjax.training.sharding import (
 )
 from genjax.training.state import TrainState, init_train_state
 from genjax.training.step import (
+    batches_per_step,
     default_steps_per_dispatch,
     make_indexed_multi_step,
     make_multi_step,
@@ -185,6 +186,7 @@ def steps_per_dispatch(config) -> int:
 def _train(run: _Run, optimizers, state: TrainState, start: int):
     config, cadence, reporter = run.config, run.config.cadence, run.reporter
     num_steps, k = config.train.num_steps, steps_per_dispatch(config)
+    u = batches_per_step(run.model)  # real batches per step (a critic's n updates)
     evaluate, visualise, full_evaluate = _evaluators(run)
     train_key = replicate(host_key(config.seed, TRAIN), run.mesh)
     stacked = batch_sharding(run.mesh, stacked=True)
@@ -203,7 +205,7 @@ def _train(run: _Run, optimizers, state: TrainState, start: int):
         source,
         batch_size=config.train.batch_size,
         seed=config.seed,
-        start_step=start,
+        start_step=start * u,
         process_index=jax.process_index(),
         process_count=jax.process_count(),
     )
@@ -232,7 +234,7 @@ def _train(run: _Run, optimizers, state: TrainState, start: int):
     while step < num_steps:
         begin, end = step, min((step // k + 1) * k, num_steps)
         t0 = time.perf_counter()
-        xs = data.global_batch(np.stack([next(batches) for _ in range(end - begin)]), stacked)
+        xs = data.global_batch(np.stack([next(batches) for _ in range((end - begin) * u)]), stacked)
         t1 = time.perf_counter()
         state, metrics = step_fn(state, xs, train_key)
         timers["input"] += t1 - t0

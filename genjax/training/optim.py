@@ -10,12 +10,16 @@ A block (see ``experiments/common.py``) reads::
     grad_clip_norm: float     0 disables global-norm clipping
     schedule: "constant" | "cosine"
     warmup_steps: int         linear warm-up from 0 (0 disables)
+    weight_clip: float        after each update, clip every parameter into
+                              [-weight_clip, weight_clip] (WGAN's critic); 0 disables
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+import jax
+import jax.numpy as jnp
 import optax
 
 OPTIMIZER_NAMES = ("adam", "adamw", "sgd", "rmsprop")
@@ -35,6 +39,32 @@ def make_schedule(block, num_steps: int) -> optax.Schedule:
             0.0, lr, warmup_steps=warmup, decay_steps=max(num_steps, warmup + 1)
         )
     raise ValueError(f"schedule must be 'constant' or 'cosine', got {kind!r}")
+
+
+def clip_params(bound: float) -> optax.GradientTransformation:
+    """An optax transform, chained last, that projects the updated parameters into the
+    box ``[-bound, bound]``: it returns ``clip(p + u, -bound, bound) - p`` for updates
+    ``u``, so that ``optax.apply_updates`` lands on the clipped values (up to one
+    rounding of the final addition). WGAN's weight clipping (Arjovsky et al. 2017,
+    Algorithm 1: c = 0.01, after every RMSProp step of the critic).
+
+    >>> import jax.numpy as jnp, optax
+    >>> tx = optax.chain(optax.sgd(1.0), clip_params(0.01))
+    >>> params = {"w": jnp.array([0.0, 0.005])}
+    >>> updates, _ = tx.update({"w": jnp.array([-1.0, 0.002])}, tx.init(params), params)
+    >>> [round(v, 6) for v in optax.apply_updates(params, updates)["w"].tolist()]
+    [0.01, 0.003]
+    """
+    if not bound > 0:
+        raise ValueError(f"weight_clip={bound} must be > 0 (0 disables it in a config)")
+
+    def update(updates, state, params=None):
+        if params is None:
+            raise ValueError("clip_params needs the parameters: call update(g, s, params)")
+        clipped = jax.tree.map(lambda p, u: jnp.clip(p + u, -bound, bound) - p, params, updates)
+        return clipped, state
+
+    return optax.GradientTransformation(lambda params: optax.EmptyState(), update)
 
 
 def make_optimizer(block, num_steps: int) -> optax.GradientTransformation:
@@ -59,6 +89,9 @@ def make_optimizer(block, num_steps: int) -> optax.GradientTransformation:
     clip = float(block.get("grad_clip_norm", 0.0))
     if clip > 0:
         tx = optax.chain(optax.clip_by_global_norm(clip), tx)
+    weight_clip = float(block.get("weight_clip", 0.0))
+    if weight_clip > 0:
+        tx = optax.chain(tx, clip_params(weight_clip))
     return tx
 
 

@@ -8,6 +8,10 @@ alternating updates of WAE-GAN and AAE). Per-step keys are
 step depends on nothing but the seed and the step: a resumed run repeats an
 uninterrupted one.
 
+A player may take several updates per step (a WGAN critic's n_critic, with a warm-up
+schedule): see `update_players` and `batches_per_step`; they run inside the one jitted
+step, each on its own real batch with its own key.
+
 ``make_multi_step`` runs ``k`` such updates per dispatch under ``lax.scan``
 over a stacked ``[k, b, ...]`` batch, which saves ``k - 1`` Python dispatches
 and host syncs per call (see `default_steps_per_dispatch` and
@@ -16,6 +20,7 @@ and host syncs per call (see `default_steps_per_dispatch` and
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 
 import jax
@@ -35,6 +40,88 @@ def metric_name(model: Model, player: str, term: str) -> str:
     return f"{player}/{term}" if len(model.players) > 1 else term
 
 
+def player_updates(model: Model) -> dict[str, int]:
+    """The most updates each player takes in one step (static): ``model.player_updates``
+    where the model declares it (a WGAN critic: n_critic), else 1."""
+    declared = getattr(model, "player_updates", None) or {}
+    updates = {p: int(declared.get(p, 1)) for p in model.players}
+    bad = {p: n for p, n in updates.items() if n < 1}
+    if bad:
+        raise ValueError(f"player_updates must be >= 1, got {bad}")
+    return updates
+
+
+def batches_per_step(model: Model) -> int:
+    """Real batches one step consumes, ``u = max_p player_updates[p]``: update ``j`` of
+    every player reads batch ``j``, so each of a critic's n updates sees its own batch
+    (the generator's single update shares batch 0, which a GAN generator ignores)."""
+    return max(player_updates(model).values())
+
+
+def _player_update(model, optimizers, player, params, model_state, opt_state, x, key):
+    """One optax update of ``player`` on batch ``x``; the others' parameters frozen."""
+    networks = tuple(model.player_networks[player])
+
+    def loss_fn(own):
+        return model.loss(player, {**params, **own}, model_state, x, key)
+
+    own = player_params(params, networks)
+    (loss, (terms, new_model_state)), grads = jax.value_and_grad(loss_fn, has_aux=True)(own)
+    updates, opt_state = optimizers[player].update(grads, opt_state, own)
+    params = {**params, **optax.apply_updates(own, updates)}
+    # A loss may return the state of the networks it ran only.
+    model_state = {**model_state, **new_model_state}
+    metrics = {
+        metric_name(model, player, term): jnp.asarray(value, jnp.float32)
+        for term, value in {"loss": loss, **terms}.items()
+    }
+    return params, model_state, opt_state, metrics
+
+
+def update_players(model, optimizers, state: TrainState, batch_at, base_key):
+    """Every player's updates of one step; ``batch_at(j)`` is real batch ``j`` (see
+    `batches_per_step`). Player ``p`` (index ``i``) takes ``n_p`` updates, where ``n_p``
+    is ``model.num_updates(p, step)`` (a traced schedule, e.g. WGAN's warm-up, at most
+    ``player_updates[p]``) or ``player_updates[p]``; update ``j`` uses batch ``j`` and
+    key ``fold_in(fold_in(fold_in(base_key, step), i), j)`` (a single update: without
+    the last fold). Several updates run in a ``lax.fori_loop`` inside the step; a
+    player's metrics are those of its last update."""
+    step_key = jax.random.fold_in(base_key, state.step)
+    params, model_state = state.params, state.model_state
+    opt_states = dict(state.opt_states)
+    metrics: Metrics = {}
+    max_updates = player_updates(model)
+    schedule = getattr(model, "num_updates", None)
+    for index, player in enumerate(model.players):
+        key = jax.random.fold_in(step_key, index)
+        update = functools.partial(_player_update, model, optimizers, player)
+        n_max = max_updates[player]
+        if n_max == 1:
+            params, model_state, opt_states[player], terms = update(
+                params, model_state, opt_states[player], batch_at(0), key
+            )
+            metrics.update(terms)
+            continue
+        n = n_max if schedule is None else schedule(player, state.step)
+        n = jnp.clip(jnp.asarray(n, jnp.int32), 1, n_max)
+
+        def body(j, carry, update=update, key=key):
+            params, model_state, opt_state, _ = carry
+            return update(params, model_state, opt_state, batch_at(j), jax.random.fold_in(key, j))
+
+        shapes = jax.eval_shape(update, params, model_state, opt_states[player], batch_at(0), key)[
+            3
+        ]
+        zeros = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes)
+        carry = (params, model_state, opt_states[player], zeros)
+        params, model_state, opt_states[player], terms = jax.lax.fori_loop(0, n, body, carry)
+        metrics.update(terms)
+    new_state = state.replace(
+        step=state.step + 1, params=params, model_state=model_state, opt_states=opt_states
+    )
+    return new_state, metrics
+
+
 def train_step(
     model: Model,
     optimizers: Mapping[str, optax.GradientTransformation],
@@ -42,35 +129,16 @@ def train_step(
     x: jax.Array,
     base_key: jax.Array,
 ) -> tuple[TrainState, Metrics]:
-    """One update of every player on batch ``x: [b, *input_shape]`` (not jitted).
+    """One update of every player (not jitted): ``x: [b, *input_shape]``, or
+    ``[u, b, *input_shape]`` for a model that reads ``u = batches_per_step(model) > 1``
+    batches per step (see `update_players`).
 
     Returns the new state and float32 scalar metrics: each player's ``loss``
     and the terms its loss reports, named by ``metric_name``.
     """
-    step_key = jax.random.fold_in(base_key, state.step)
-    params, model_state = state.params, state.model_state
-    opt_states = dict(state.opt_states)
-    metrics: Metrics = {}
-    for index, player in enumerate(model.players):
-        networks = tuple(model.player_networks[player])
-        key = jax.random.fold_in(step_key, index)
-
-        # Bind the loop variables now: the closure is traced inside this iteration.
-        def loss_fn(own, params=params, model_state=model_state, player=player, key=key):
-            return model.loss(player, {**params, **own}, model_state, x, key)
-
-        own = player_params(params, networks)
-        (loss, (terms, new_model_state)), grads = jax.value_and_grad(loss_fn, has_aux=True)(own)
-        updates, opt_states[player] = optimizers[player].update(grads, opt_states[player], own)
-        params = {**params, **optax.apply_updates(own, updates)}
-        # A loss may return the state of the networks it ran only.
-        model_state = {**model_state, **new_model_state}
-        for term, value in {"loss": loss, **terms}.items():
-            metrics[metric_name(model, player, term)] = jnp.asarray(value, jnp.float32)
-    new_state = state.replace(
-        step=state.step + 1, params=params, model_state=model_state, opt_states=opt_states
-    )
-    return new_state, metrics
+    if batches_per_step(model) == 1:
+        return update_players(model, optimizers, state, lambda j: x, base_key)
+    return update_players(model, optimizers, state, lambda j: x[j], base_key)
 
 
 def multi_step(
@@ -80,12 +148,15 @@ def multi_step(
     xs: jax.Array,
     base_key: jax.Array,
 ) -> tuple[TrainState, Metrics]:
-    """``k`` updates on stacked batches ``xs: [k, b, *input_shape]``; metrics are ``[k]``.
+    """``k`` steps on stacked batches ``xs: [k·u, b, *input_shape]`` (``u`` =
+    `batches_per_step`; step ``t`` reads rows ``t·u .. t·u + u - 1``); metrics are ``[k]``.
 
     ``k = 1`` is a plain `train_step`, not a scan of length one: XLA:CPU runs
     convolutions inside a loop ~35x slower than outside one (measured here), so conv
     models on a CPU train one step per dispatch (see `default_steps_per_dispatch`).
     """
+    u = batches_per_step(model)
+    xs = xs.reshape(xs.shape[0] // u, u, *xs.shape[1:]) if u > 1 else xs
     if xs.shape[0] == 1:
         state, metrics = train_step(model, optimizers, state, xs[0], base_key)
         return state, jax.tree.map(lambda v: v[None], metrics)
@@ -111,10 +182,20 @@ def default_steps_per_dispatch(network: str | None, backend: str | None = None) 
 
 def indexed_multi_step(model, optimizers, state, x_all, idx, base_key):
     """`multi_step` on ``x_all[idx]``: ``x_all: [n, *input_shape]`` (the training set,
-    on device) and ``idx: [k, b]`` int32 rows. Gathering on the device saves the host
+    on device) and ``idx: [k·u, b]`` int32 rows. Gathering on the device saves the host
     a gather, a stack and a transfer per step, which on a small CPU competes with the
-    step itself; the batches, and so the results, are the same."""
-    return multi_step(model, optimizers, state, x_all[idx], base_key)
+    step itself; the batches, and so the results, are the same. Each update gathers
+    only its own batch, so a critic schedule that skips batches costs no gather."""
+    u = batches_per_step(model)
+    idx = idx.reshape(idx.shape[0] // u, u, idx.shape[1])  # [k, u, b]
+
+    def one_step(state, idx_t):
+        return update_players(model, optimizers, state, lambda j: x_all[idx_t[j]], base_key)
+
+    if idx.shape[0] == 1:
+        state, metrics = one_step(state, idx[0])
+        return state, jax.tree.map(lambda v: v[None], metrics)
+    return jax.lax.scan(one_step, state, idx)
 
 
 def make_indexed_multi_step(model, optimizers, *, mesh: Mesh | None = None):

@@ -17,10 +17,11 @@ with the unbiased estimator and the multi-scale inverse multiquadratic kernel
 ``k(x, y) = Σ_s C_s / (C_s + ‖x - y‖²)``, ``C_s = 2 d s``, s in (0.1, ..., 10)
 (`genjax.divergences.mmd`); lambda_ = 10 (the paper's MNIST value).
 
-WAE-GAN (two players, see `genjax.models._adversarial`): ``D_Z`` is estimated by a latent
-critic (MNIST: 4 ReLU layers of 512); the encoder minimises ``lambda_ * mean -log D(z)``
-(non-saturating) and the critic ``lambda_ * (mean -log D(z_p) + mean -log(1 - D(z)))``,
-both as in the code. lambda_ = 1 (the paper's WAE-GAN value).
+WAE-GAN (two players, see `genjax.models.autoencoders._latent_adversarial`): ``D_Z`` is
+estimated by a latent critic (MNIST: 4 ReLU layers of 512); the encoder minimises
+``lambda_ * mean -log D(z)`` (non-saturating) and the critic
+``lambda_ * (mean -log D(z_p) + mean -log(1 - D(z)))``, both as in the code.
+lambda_ = 1 (the paper's WAE-GAN value).
 
 The paper's MNIST networks are the DCGAN conv nets of `genjax.nn.conv`
 (``network="conv"``); the default here is the MLP, fast on a laptop CPU.
@@ -36,13 +37,13 @@ import ml_collections
 
 from genjax import divergences
 from genjax import nn as gnn
-from genjax.models._adversarial import LatentAdversarialAutoencoder
-from genjax.models._common import (
+from genjax.models.autoencoders._common import (
     NETWORK_DEFAULTS,
     REC_DEFAULTS,
     Autoencoder,
     autoencoder_kwargs,
 )
+from genjax.models.autoencoders._latent_adversarial import LatentAdversarialAutoencoder
 
 MMD_KERNELS = ("imq", "rbf")
 WAE_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)

@@ -19,7 +19,7 @@ from typing import Any
 import jax
 import ml_collections
 
-from genjax.models._common import (
+from genjax.models.autoencoders._common import (
     NETWORK_DEFAULTS,
     REC_DEFAULTS,
     Autoencoder,

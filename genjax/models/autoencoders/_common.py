@@ -1,5 +1,5 @@
-"""What the autoencoder families share: networks from a config, applying a flax module
-with its batch-norm state, reconstruction losses, and the `Autoencoder` base class.
+"""What the autoencoder families share: reconstruction losses and the `Autoencoder` base
+class (networks from a config and applying flax modules: `genjax.models.networks`).
 
 Every family file (ae.py, vae.py, ...) subclasses `Autoencoder` and adds its loss; the
 base implements the rest of the `genjax.models.base.Model` contract (init, encode,
@@ -17,26 +17,18 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from genjax import nn as gnn
+from genjax.models.networks import (
+    NETWORK_DEFAULTS,
+    OUTPUT_ACTIVATIONS,
+    apply_module,
+    init_module,
+    make_decoder,
+    make_encoder,
+    to_data_space,
+)
 
 REC_LOSSES = ("squared_error", "bernoulli", "l1", "bernoulli_l1")
 REC_REDUCTIONS = ("sum", "mean")
-OUTPUT_ACTIVATIONS = ("sigmoid", "identity")
-NETWORKS = ("mlp", "conv")
-
-# Fields every model's config has (see `genjax.models.default_model_config`).
-NETWORK_DEFAULTS: dict[str, Any] = {
-    "latent_dim": 8,
-    # "mlp" works on any input shape; "conv" (DCGAN, as in the WAE paper) needs [h, w, c].
-    "network": "mlp",
-    "encoder_hidden": (512,),
-    "decoder_hidden": (512,),
-    "conv_channels": (128, 256, 512, 1024),
-    "upsampling": "transpose",
-    "resize_method": "nearest",
-    # Maps decoder outputs to data space: "sigmoid" for data in [0, 1].
-    "output_activation": "sigmoid",
-}
 # Reconstruction fields of the models with a reconstruction *cost* (all but the VAEs,
 # whose likelihood replaces them).
 REC_DEFAULTS: dict[str, Any] = {
@@ -46,42 +38,7 @@ REC_DEFAULTS: dict[str, Any] = {
 }
 
 
-# --- applying flax modules ---------------------------------------------------------
-
-
-def init_module(module: nn.Module, key: jax.Array, *args) -> tuple[Any, dict]:
-    """``(params, state)`` of ``module`` for example inputs ``args``; ``state`` holds the
-    non-trained collections (``{"batch_stats": ...}``, or ``{}`` for none)."""
-    variables = dict(module.init(key, *args, train=False))
-    params = variables.pop("params", {})
-    return params, variables
-
-
-def apply_module(
-    module: nn.Module, params: Any, state: dict, *args, train: bool
-) -> tuple[jax.Array, dict]:
-    """``(output, new_state)``. In train mode batch norm normalises with the batch's
-    statistics and the running averages in the new state are updated; in eval mode it
-    uses the running averages and the state is returned unchanged."""
-    variables = {"params": params, **state}
-    if train and state:
-        out, updates = module.apply(variables, *args, train=True, mutable=list(state))
-        return out, {**state, **updates}
-    return module.apply(variables, *args, train=train), state
-
-
 # --- reconstruction ----------------------------------------------------------------
-
-
-def to_data_space(logits: jax.Array, output_activation: str) -> jax.Array:
-    """Decoder pre-activations -> data space (Bernoulli means for "sigmoid")."""
-    if output_activation == "sigmoid":
-        return jax.nn.sigmoid(logits)
-    if output_activation == "identity":
-        return logits
-    raise ValueError(
-        f"output_activation={output_activation!r}; expected one of {OUTPUT_ACTIVATIONS}"
-    )
 
 
 def reconstruction_cost(
@@ -145,65 +102,7 @@ def squared_error(x: jax.Array, x_hat: jax.Array) -> jax.Array:
     return jnp.mean(jnp.sum(jnp.square(d), axis=1))
 
 
-def critic_gan_loss(logits_prior: jax.Array, logits_codes: jax.Array) -> jax.Array:
-    """``mean_i -log D(z_p,i) + mean_i -log(1 - D(z_i))`` with ``D = sigmoid(logits)``:
-    the sigmoid cross-entropy of a latent critic told prior draws (label 1) from codes
-    (label 0), as ``loss_Pz + loss_Qz`` in the WAE code's ``gan_penalty``."""
-    return jnp.mean(bernoulli_nll(1.0, logits_prior)) + jnp.mean(bernoulli_nll(0.0, logits_codes))
-
-
-def non_saturating_loss(logits_codes: jax.Array) -> jax.Array:
-    """``mean_i -log D(z_i)``: the encoder's non-saturating adversarial loss
-    (Goodfellow et al. 2014; ``loss_Qz_trick`` in the WAE code)."""
-    return jnp.mean(bernoulli_nll(1.0, logits_codes))
-
-
 # --- networks from a config ----------------------------------------------------------
-
-
-def check_choices(config: ml_collections.ConfigDict) -> None:
-    """ValueError naming the field when a shared option is not one of its choices."""
-    choices = {
-        "network": NETWORKS,
-        "upsampling": gnn.UPSAMPLINGS,
-        "resize_method": gnn.RESIZE_METHODS,
-        "output_activation": OUTPUT_ACTIVATIONS,
-    }
-    for field, allowed in choices.items():
-        if config[field] not in allowed:
-            raise ValueError(f"{field}={config[field]!r}; expected one of {allowed}")
-
-
-def make_encoder(config: ml_collections.ConfigDict, input_shape, features: int) -> nn.Module:
-    check_choices(config)
-    if config.network == "mlp":
-        return gnn.MLPEncoder(features=features, hidden=tuple(config.encoder_hidden))
-    if config.network == "conv":
-        _check_image_shape(input_shape)
-        return gnn.ConvEncoder(features=features, channels=tuple(config.conv_channels))
-    raise ValueError(f"network={config.network!r}; expected one of {NETWORKS}")
-
-
-def make_decoder(config: ml_collections.ConfigDict, input_shape) -> nn.Module:
-    if config.network == "mlp":
-        return gnn.MLPDecoder(output_shape=tuple(input_shape), hidden=tuple(config.decoder_hidden))
-    if config.network == "conv":
-        _check_image_shape(input_shape)
-        return gnn.ConvDecoder(
-            output_shape=tuple(input_shape),
-            channels=tuple(reversed(tuple(config.conv_channels))),
-            upsampling=config.upsampling,
-            resize_method=config.resize_method,
-        )
-    raise ValueError(f"network={config.network!r}; expected one of {NETWORKS}")
-
-
-def _check_image_shape(input_shape) -> None:
-    if len(input_shape) != 3:
-        raise ValueError(
-            f"network='conv' needs images of shape (h, w, c), got input_shape={input_shape}; "
-            "use network='mlp' for vectors"
-        )
 
 
 def rec_kwargs(config: ml_collections.ConfigDict) -> dict[str, Any]:
@@ -229,6 +128,9 @@ def autoencoder_kwargs(config: ml_collections.ConfigDict, input_shape) -> dict[s
         decoder=make_decoder(config, input_shape),
         **rec_kwargs(config),
     )
+
+
+__all__ = ["NETWORK_DEFAULTS", "make_decoder", "make_encoder"]  # re-exported for the families
 
 
 # --- the base class --------------------------------------------------------------------
@@ -337,9 +239,6 @@ class Autoencoder:
     def sample(self, params, state, key: jax.Array, n: int) -> jax.Array:
         return self.decode(params, state, self.sample_prior(key, n))
 
-    def reconstruct(self, params, state, x: jax.Array) -> jax.Array:
-        return self.decode(params, state, self.encode(params, state, x))
-
     def evaluate(self, params, state, x: jax.Array, key: jax.Array) -> dict[str, jax.Array]:
         """``rec_error`` (mean over examples of the summed squared error of the eval-mode
         reconstruction) plus `code_metrics` of the eval-mode codes."""
@@ -351,8 +250,3 @@ class Autoencoder:
         """The model's own divergence of held-out codes ``z: [b, d]``; none by default."""
         del params, state, z, key
         return {}
-
-
-def with_state(state: dict, **updates) -> dict:
-    """``state`` with the given networks' entries replaced (the others kept)."""
-    return {**state, **updates}

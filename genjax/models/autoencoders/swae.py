@@ -29,7 +29,7 @@ import jax
 import ml_collections
 
 from genjax import divergences
-from genjax.models._common import (
+from genjax.models.autoencoders._common import (
     NETWORK_DEFAULTS,
     REC_DEFAULTS,
     Autoencoder,

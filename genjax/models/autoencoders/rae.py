@@ -35,7 +35,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from genjax.models._common import (
+from genjax.models.autoencoders._common import (
     NETWORK_DEFAULTS,
     REC_DEFAULTS,
     Autoencoder,

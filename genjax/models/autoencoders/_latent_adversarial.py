@@ -36,13 +36,9 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from genjax.models._common import (
-    Autoencoder,
-    apply_module,
-    critic_gan_loss,
-    init_module,
-    non_saturating_loss,
-)
+from genjax.models.adversarial import gan_critic_loss, gan_generator_loss
+from genjax.models.autoencoders._common import Autoencoder
+from genjax.models.networks import apply_module, init_module
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -85,7 +81,7 @@ class LatentAdversarialAutoencoder(Autoencoder):
         # any) are the critic player's to update.
         critic_params = jax.lax.stop_gradient(params["critic"])
         logits_codes, _ = self.critic_logits(critic_params, state, z, train=True)
-        match = non_saturating_loss(logits_codes)
+        match = gan_generator_loss(logits_codes, kind="ns")
         loss = rec + self.lambda_ * match
         new_state = {**state, "encoder": enc_state, "decoder": dec_state}
         return loss, ({"loss": loss, "rec": rec, "match": match}, new_state)
@@ -100,7 +96,7 @@ class LatentAdversarialAutoencoder(Autoencoder):
         logits_codes, critic_state = self.critic_logits(
             params["critic"], {**state, "critic": critic_state}, z, train=True
         )
-        gan = critic_gan_loss(logits_prior, logits_codes)
+        gan = gan_critic_loss(logits_prior, logits_codes)
         loss = self.lambda_ * gan if self.scale_critic_loss else gan
         metrics = {
             "loss": loss,
@@ -117,6 +113,6 @@ class LatentAdversarialAutoencoder(Autoencoder):
         logits_prior, _ = self.critic_logits(params["critic"], state, z_prior, train=False)
         logits_codes, _ = self.critic_logits(params["critic"], state, z, train=False)
         return {
-            "gan": critic_gan_loss(logits_prior, logits_codes),
+            "gan": gan_critic_loss(logits_prior, logits_codes),
             "d_codes": jnp.mean(jax.nn.sigmoid(logits_codes)),
         }

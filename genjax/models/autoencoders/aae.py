@@ -9,7 +9,7 @@ The paper trains, per mini-batch, a reconstruction phase (encoder and decoder) t
 regularisation phase: the discriminator learns to tell prior draws ``z_p ~ N(0, I)`` from
 codes ``z = E(x)``, then the encoder (the GAN's generator) learns to fool it. Here the
 reconstruction and generator updates share one optimiser step (players
-``("autoencoder", "critic")``, see `genjax.models._adversarial`)::
+``("autoencoder", "critic")``, see `genjax.models.autoencoders._latent_adversarial`)::
 
     autoencoder:  rec + lambda_ * mean_i -log D(z_i)                     (non-saturating)
     critic:       mean_i -log D(z_p,i) + mean_i -log(1 - D(z_i))
@@ -20,7 +20,7 @@ default or Gaussian with reparameterised samples (``gaussian_encoder=True``, pyt
 MNIST networks in the paper: two ReLU layers of 1000 units for the encoder, decoder and
 discriminator.
 
-Compared with `genjax.models.wae.WAEGAN`, the same algorithm up to the critic's loss
+Compared with `genjax.models.autoencoders.wae.WAEGAN`, the same algorithm up to the critic's loss
 weight (1 here, lambda_ there), the defaults (no 0.05 reconstruction scale; 1000-unit
 networks) and the optional stochastic encoder.
 """
@@ -34,14 +34,14 @@ import jax
 import ml_collections
 
 from genjax import nn as gnn
-from genjax.models._adversarial import LatentAdversarialAutoencoder
-from genjax.models._common import (
+from genjax.models.autoencoders._common import (
     NETWORK_DEFAULTS,
     REC_DEFAULTS,
     make_decoder,
     make_encoder,
     rec_kwargs,
 )
+from genjax.models.autoencoders._latent_adversarial import LatentAdversarialAutoencoder
 
 DEFAULTS: dict[str, Any] = {
     **NETWORK_DEFAULTS,

@@ -31,7 +31,7 @@ import jax.numpy as jnp
 import ml_collections
 
 from genjax import divergences
-from genjax.models._common import (
+from genjax.models.autoencoders._common import (
     NETWORK_DEFAULTS,
     REC_DEFAULTS,
     Autoencoder,
