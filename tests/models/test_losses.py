@@ -32,7 +32,10 @@ def _run(model, params, state, player="autoencoder"):
     x = batch(MLP_SHAPE)
     # Eagerly: the ops' compilations are shared with the other tests' eager calls.
     loss, (metrics, _) = model.loss(player, params, state, x, KEY)
-    return flat(x), float(loss), {k: float(v) for k, v in metrics.items()}
+    # Both the differentiated scalar and the logged "loss" metric are checked against
+    # the numpy total: `loss` is the pair.
+    metrics = {k: float(v) for k, v in metrics.items()}
+    return flat(x), np.array([float(loss), metrics.pop("loss")]), metrics
 
 
 def _decoder(params, z):
@@ -77,7 +80,7 @@ def test_ae():
     model, params, state = tiny_setup("ae")
     x, loss, metrics = _run(model, params, state)
     rec = _sq(x, _decoder(params, np_mlp(params["encoder"], x)))
-    np.testing.assert_allclose([loss, metrics["rec"]], [rec, rec], rtol=RTOL)
+    np.testing.assert_allclose([*loss, metrics["rec"]], [rec, rec, rec], rtol=RTOL)
 
 
 @pytest.mark.parametrize(
@@ -102,15 +105,22 @@ def test_vae(likelihood, beta):
     kl = 0.5 * np.sum(np.exp(log_var) + mean**2 - 1.0 - log_var, axis=1)
     expected = np.mean(nll) + beta * np.mean(kl)
     np.testing.assert_allclose(
-        [loss, metrics["rec"], metrics["kl"]], [expected, np.mean(nll), np.mean(kl)], rtol=RTOL
+        [*loss, metrics["rec"], metrics["kl"]],
+        [expected, expected, np.mean(nll), np.mean(kl)],
+        rtol=RTOL,
     )
 
 
 def test_beta_vae_default_beta():
     model, params, state = tiny_setup("beta_vae")
     assert model.beta == 4.0
-    _, loss, metrics = _run(model, params, state)
-    np.testing.assert_allclose(loss, metrics["rec"] + 4.0 * metrics["kl"], rtol=RTOL)
+    x, loss, _ = _run(model, params, state)
+    h = np_mlp(params["encoder"], x)
+    mean, log_var = h[:, :3], h[:, 3:]
+    logits = _decoder(params, mean + np.exp(0.5 * log_var) * np_normal(KEY, mean.shape))
+    nll = np.sum(softplus(logits) - x * logits, axis=1)
+    kl = 0.5 * np.sum(np.exp(log_var) + mean**2 - 1.0 - log_var, axis=1)
+    np.testing.assert_allclose(loss, [np.mean(nll) + 4.0 * np.mean(kl)] * 2, rtol=RTOL)
 
 
 def test_wae_mmd():
@@ -122,7 +132,7 @@ def test_wae_mmd():
     rec = 0.05 * _sq(x, _decoder(params, z))
     mmd = np_mmd_imq(z, z_prior)
     np.testing.assert_allclose(
-        [loss, metrics["rec"], metrics["mmd"]], [rec + 10.0 * mmd, rec, mmd], rtol=1e-4
+        [*loss, metrics["rec"], metrics["mmd"]], [rec + 10.0 * mmd] * 2 + [rec, mmd], rtol=1e-4
     )
 
 
@@ -148,11 +158,11 @@ def test_latent_gan(name, gaussian_encoder):
 
     _, loss, metrics = _run(model, params, state, "autoencoder")
     np.testing.assert_allclose(
-        [loss, metrics["rec"], metrics["match"]], [rec + 2.5 * match, rec, match], rtol=RTOL
+        [*loss, metrics["rec"], metrics["match"]], [rec + 2.5 * match] * 2 + [rec, match], rtol=RTOL
     )
     _, loss, metrics = _run(model, params, state, "critic")
     critic_loss = 2.5 * gan if name == "wae_gan" else gan
-    np.testing.assert_allclose([loss, metrics["gan"]], [critic_loss, gan], rtol=RTOL)
+    np.testing.assert_allclose([*loss, metrics["gan"]], [critic_loss, critic_loss, gan], rtol=RTOL)
     np.testing.assert_allclose(metrics["d_codes"], np.mean(sigmoid(logits_codes)), rtol=RTOL)
 
 
@@ -169,7 +179,9 @@ def test_swae():
     # The reference's per-pixel mean of cross-entropy plus L1.
     rec = np.mean(np.mean(softplus(logits) - x * logits + np.abs(x - sigmoid(logits)), axis=1))
     np.testing.assert_allclose(
-        [loss, metrics["rec"], metrics["sliced_wasserstein"]], [rec + 10 * sw, rec, sw], rtol=RTOL
+        [*loss, metrics["rec"], metrics["sliced_wasserstein"]],
+        [rec + 10 * sw] * 2 + [rec, sw],
+        rtol=RTOL,
     )
 
 
@@ -183,7 +195,7 @@ def test_cwae(cost):
     log_cw = np.log(cw + 1e-7)
     expected = rec + 2 * log_cw if cost == "log" else np.log(rec + 1e-7) + 2 * log_cw
     np.testing.assert_allclose([metrics["rec"], metrics["cw_normality"]], [rec, cw], rtol=1e-4)
-    np.testing.assert_allclose(loss, expected, rtol=1e-4)
+    np.testing.assert_allclose(loss, [expected, expected], rtol=1e-4)
 
 
 @pytest.mark.parametrize("decoder_reg", ["l2", "gradient_penalty", "none"])
@@ -211,8 +223,76 @@ def test_rae(decoder_reg):
     else:
         reg = 0.0
     np.testing.assert_allclose(
-        [loss, metrics["rec"], metrics["latent_l2"], metrics["decoder_reg"]],
-        [rec + 0.5 * latent + 0.01 * reg, rec, latent, reg],
+        [*loss, metrics["rec"], metrics["latent_l2"], metrics["decoder_reg"]],
+        [rec + 0.5 * latent + 0.01 * reg] * 2 + [rec, latent, reg],
         rtol=1e-4,
         atol=1e-7,
+    )
+
+
+# --- held-out metrics (`model.evaluate`, eval mode) against numpy ---------------------
+
+
+def _evaluate(name, **overrides):
+    model, params, state = tiny_setup(name, **overrides)
+    x = batch(MLP_SHAPE)
+    metrics = {k: float(v) for k, v in model.evaluate(params, state, x, KEY).items()}
+    return params, flat(x), metrics
+
+
+@pytest.mark.parametrize("name", ["vae", "beta_vae"])
+def test_vae_evaluate(name):
+    params, x, metrics = _evaluate(name)
+    h = np_mlp(params["encoder"], x)
+    mean, log_var = h[:, :3], h[:, 3:]
+    logits = _decoder(params, mean + np.exp(0.5 * log_var) * np_normal(KEY, mean.shape))
+    nll = np.mean(np.sum(softplus(logits) - x * logits, axis=1))
+    kl = np.mean(0.5 * np.sum(np.exp(log_var) + mean**2 - 1.0 - log_var, axis=1))
+    expected = [_sq(x, _decoder(params, mean)), kl, nll + kl]  # rec_error decodes the mean
+    got = [metrics["rec_error"], metrics["kl"], metrics["neg_elbo"]]
+    np.testing.assert_allclose(got, expected, rtol=RTOL)
+
+
+def test_wae_mmd_evaluate():
+    params, x, metrics = _evaluate("wae_mmd")
+    z = np_mlp(params["encoder"], x)
+    mmd = np_mmd_imq(z, np_normal(KEY, z.shape))
+    got = [metrics["rec_error"], metrics["mmd"]]
+    np.testing.assert_allclose(got, [_sq(x, _decoder(params, z)), mmd], rtol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["wae_gan", "aae"])
+def test_latent_gan_evaluate(name):
+    params, x, metrics = _evaluate(name)
+    z = np_mlp(params["encoder"], x)
+    logits_codes = np_mlp(params["critic"], z)[:, 0]
+    logits_prior = np_mlp(params["critic"], np_normal(KEY, z.shape))[:, 0]
+    gan = np.mean(softplus(-logits_prior)) + np.mean(softplus(logits_codes))
+    np.testing.assert_allclose(
+        [metrics["rec_error"], metrics["gan"], metrics["d_codes"]],
+        [_sq(x, _decoder(params, z)), gan, np.mean(sigmoid(logits_codes))],
+        rtol=RTOL,
+    )
+
+
+def test_code_metrics_of_swae_cwae_rae():
+    params, x, metrics = _evaluate("swae", num_projections=13)
+    z = np_mlp(params["encoder"], x)
+    k_prior, k_directions = jax.random.split(KEY)
+    theta = np.asarray(divergences.random_directions(k_directions, 13, 3), np.float64)
+    proj = np.sort(z @ theta.T, axis=0)
+    proj_prior = np.sort(np_normal(k_prior, z.shape) @ theta.T, axis=0)
+    np.testing.assert_allclose(metrics["sliced_wasserstein"], np.mean((proj - proj_prior) ** 2),
+                               rtol=RTOL)  # fmt: skip
+
+    params, x, metrics = _evaluate("cwae")
+    z = np_mlp(params["encoder"], x)
+    np.testing.assert_allclose(metrics["cw_normality"], np_cw_normality(z), rtol=1e-4)
+
+    params, x, metrics = _evaluate("rae")
+    z = np_mlp(params["encoder"], x)
+    np.testing.assert_allclose(
+        [metrics["rec_error"], metrics["latent_l2"]],
+        [_sq(x, _decoder(params, z)), np.mean(0.5 * np.sum(z**2, axis=1))],
+        rtol=RTOL,
     )

@@ -9,12 +9,15 @@ import pytest
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from genjax.models import MODEL_NAMES, build_model
+from genjax.models import AUTOENCODER_NAMES, MODEL_NAMES, build_model, is_autoencoder
 from tests.contract import assert_compiles_once
 from tests.models.helpers import MLP_SHAPE, batch, tiny_config, tiny_model, tiny_setup
 
 PLAYERS = [(name, player) for name in MODEL_NAMES for player in tiny_model(name).players]
-TWO_PLAYER = [name for name in MODEL_NAMES if len(tiny_model(name).players) == 2]
+# The autoencoders whose players are an autoencoder and a latent critic.
+TWO_PLAYER = [
+    name for name in AUTOENCODER_NAMES if tiny_model(name).players == ("autoencoder", "critic")
+]
 
 
 # numpy, not jnp: eager jnp ops each compile on first use, which adds up on CPU.
@@ -35,8 +38,8 @@ def test_loss_finite_jit_and_gradients(name, player):
 
     loss, (metrics, new_state) = loss_fn(params, state, x, key)
     assert loss.shape == () and np.isfinite(loss)
+    # The values of the loss and its terms are checked against numpy in test_losses.py.
     assert "loss" in metrics and len(metrics) >= 2, metrics
-    np.testing.assert_allclose(metrics["loss"], loss, rtol=1e-6)
     assert _all_finite(metrics)
     assert set(new_state) == set(state)
 
@@ -58,11 +61,22 @@ def test_loss_finite_jit_and_gradients(name, player):
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_shapes_and_evaluate(name):
+    """Every model samples in data space and evaluates to finite metrics; an
+    autoencoder's codes, reconstructions and ``rec_error`` are checked too."""
     model, params, state = tiny_setup(name)
     x = batch(MLP_SHAPE)
     assert set(params) == set(state)
     assert set(model.players) == set(model.player_networks)
     assert all(n in params for nets in model.player_networks.values() for n in nets)
+
+    key = jax.random.key(3)
+    if not is_autoencoder(model):
+        samples, metrics = jax.jit(
+            lambda p, s, x: (model.sample(p, s, jax.random.key(2), 7), model.evaluate(p, s, x, key))
+        )(params, state, x)
+        assert samples.shape == (7, *MLP_SHAPE) and np.all(np.isfinite(samples))
+        assert metrics and _all_finite(metrics)
+        return
 
     @jax.jit
     def outputs(params, state, x):
@@ -70,7 +84,6 @@ def test_shapes_and_evaluate(name):
         samples = model.sample(params, state, jax.random.key(2), 7)
         return z, model.decode(params, state, z), samples, model.evaluate(params, state, x, key)
 
-    key = jax.random.key(3)
     z, x_hat, samples, metrics = outputs(params, state, x)
     assert z.shape == (6, model.latent_dim)
     x_hat = np.asarray(x_hat)

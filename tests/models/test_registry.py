@@ -1,13 +1,23 @@
 """The model registry: names, default configs, building, and errors that name the problem."""
 
 import json
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import ml_collections
 import pytest
 
-from genjax.models import MODEL_NAMES, build_model, default_model_config
+from genjax.models import (
+    AUTOENCODER_NAMES,
+    GAN_NAMES,
+    MODEL_NAMES,
+    build_model,
+    default_model_config,
+    is_autoencoder,
+)
+
+EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 
 SHARED_FIELDS = {
     "name",
@@ -22,10 +32,15 @@ SHARED_FIELDS = {
 }
 
 
-def test_names():
-    assert MODEL_NAMES == (
-        "ae", "vae", "beta_vae", "wae_mmd", "wae_gan", "aae", "swae", "cwae", "rae"
-    )  # fmt: skip
+def test_every_model_is_one_family_and_has_a_config():
+    assert len(set(MODEL_NAMES)) == len(MODEL_NAMES)
+    assert set(AUTOENCODER_NAMES).isdisjoint(GAN_NAMES)
+    assert set(MODEL_NAMES) == set(AUTOENCODER_NAMES) | set(GAN_NAMES)
+    configs = {path.stem for path in EXPERIMENTS.glob("*.py")}
+    assert [n for n in MODEL_NAMES if n not in configs] == [], "models without a config"
+    for name in MODEL_NAMES:
+        model = build_model(default_model_config(name), (28, 28, 1))
+        assert is_autoencoder(model) == (name in AUTOENCODER_NAMES), name
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -49,9 +64,14 @@ def test_conv_models_map_images_to_images(name, shape):
     model = build_model(config, shape)
     x = jax.ShapeDtypeStruct((2, *shape), jnp.float32)
     params, state = jax.eval_shape(model.init, jax.random.key(0), x)
-    z = jax.eval_shape(model.encode, params, state, x)
-    assert z.shape == (2, config.latent_dim)
-    assert jax.eval_shape(model.decode, params, state, z).shape == (2, *shape)
+    samples = jax.eval_shape(
+        lambda p, s, k: model.sample(p, s, k, 3), params, state, jax.random.key(1)
+    )
+    assert samples.shape == (3, *shape)
+    if is_autoencoder(model):
+        z = jax.eval_shape(model.encode, params, state, x)
+        assert z.shape == (2, config.latent_dim)
+        assert jax.eval_shape(model.decode, params, state, z).shape == (2, *shape)
 
 
 def test_paper_defaults():
