@@ -265,6 +265,7 @@ def _train(run: _Run, optimizers, state: TrainState, start: int):
             full_evaluate(state, end)
         if due["image"]:
             paths = visualise(state, end)
+            reporter.images(end, paths)
             if end == num_steps and paths:
                 reporter.message("image grids: " + ", ".join(paths))
         timers["events"] += time.perf_counter() - t0

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 import numpy as np
 from tqdm.auto import tqdm
 
+from genjax.training.tensorboard import SummaryWriter
+
 
 def format_scalars(scalars: Mapping[str, float], limit: int = 8) -> str:
     """``name value`` pairs with 4 significant digits, the first ``limit`` of them."""
@@ -74,19 +76,34 @@ class Reporter:
             a resumed run restarts from) are dropped, so each step appears once.
         enabled: ``False`` on processes other than 0: nothing is written.
         bar: a tqdm bar (default: when stderr is a terminal), else plain lines.
+        tensorboard: also write every logged scalar (as ``<split>/<name>``) and image
+            to a TensorBoard event file in ``workdir`` (`genjax.training.tensorboard`),
+            so that ``tensorboard --logdir runs/`` shows every run side by side.
     """
 
-    def __init__(self, workdir, *, total: int, initial: int, enabled: bool = True, bar=None):
+    def __init__(
+        self,
+        workdir,
+        *,
+        total: int,
+        initial: int,
+        enabled: bool = True,
+        bar=None,
+        tensorboard: bool = True,
+    ):
         self.enabled = enabled
         self.total, self.initial = total, initial
         self.path = os.path.join(workdir, "metrics.jsonl")
         self._file = None
         self._bar = None
+        self._tensorboard = None
         self._last = (time.perf_counter(), initial)
         if not enabled:
             return
         _truncate_jsonl(self.path, after_step=initial)
         self._file = open(self.path, "a", buffering=1)
+        if tensorboard:
+            self._tensorboard = SummaryWriter(workdir)
         use_bar = sys.stderr.isatty() if bar is None else bar
         if use_bar:
             self._bar = tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True)
@@ -116,6 +133,8 @@ class Reporter:
             self._last = (now, step)
             record["steps_per_sec"] = rate
         self._file.write(json.dumps({"step": step, "split": split, **record}) + "\n")
+        if self._tensorboard is not None:
+            self._tensorboard.scalars(step, {f"{split}/{k}": v for k, v in record.items()})
         if split == "train" and self._bar is not None:
             self._bar.set_postfix_str(format_scalars(scalars, limit=5), refresh=False)
         elif split == "train":
@@ -128,7 +147,18 @@ class Reporter:
             self.message(f"[{split} @ step {step}]  {format_scalars(scalars, limit=12)}")
         return record
 
+    def images(self, step: int, paths) -> None:
+        """The PNG files ``paths`` into TensorBoard, tagged by file name (no extension)."""
+        if self._tensorboard is None:
+            return
+        for path in paths:
+            with open(path, "rb") as f:
+                self._tensorboard.image(step, os.path.splitext(os.path.basename(path))[0], f.read())
+
     def close(self) -> None:
+        if self._tensorboard is not None:
+            self._tensorboard.close()
+            self._tensorboard = None
         if self._bar is not None:
             self._bar.close()
             self._bar = None

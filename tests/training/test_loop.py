@@ -35,6 +35,12 @@ def test_run_writes_metrics_images_config_and_checkpoints(tmp_path, capsys):
         assert ckpt.latest_step() == 16
     err = capsys.readouterr().err  # not a TTY: plain lines, no bar
     assert "Training from scratch" in err and "step 8/16" in err and "steps/s" in err
+    # The same scalars and grids in a TensorBoard event file, read by TensorBoard.
+    loader = pytest.importorskip("tensorboard.backend.event_processing.event_file_loader")
+    (events_file,) = tmp_path.glob("events.out.tfevents.*")
+    events = list(loader.LegacyEventFileLoader(str(events_file)).Load())
+    tags = {(e.step, v.tag) for e in events for v in e.summary.value}
+    assert {(8, "train/loss"), (16, "eval/rec_error"), (16, "samples")} <= tags
 
 
 def test_rerunning_resumes_and_matches_an_uninterrupted_run(tmp_path, capsys):
