@@ -32,6 +32,14 @@ class Dataset:
       test: float32 ``[M, *shape]``, disjoint from ``train``.
       train_labels, test_labels: int32 ``[N]`` / ``[M]`` when the source has labels.
       true_latent_dim: the intrinsic dimension, when known (synthetic sets).
+
+    Checked on construction: float32 arrays of equal example shape, labels of
+    matching length (``ValueError`` otherwise). Sources build it; `from_arrays`
+    builds it from arrays of any numeric type.
+
+    >>> ds = Dataset("mine", np.zeros((6, 3), np.float32), np.ones((2, 3), np.float32))
+    >>> ds.shape, len(ds.train), len(ds.test)
+    ((3,), 6, 2)
     """
 
     name: str
@@ -75,6 +83,10 @@ def subset(
 
     The kept examples stay in their original order; which ones are kept depends
     only on ``(seed, N, n)``.
+
+    >>> x, y = subset(np.arange(10.0)[:, None], np.arange(10), 3, seed=0)
+    >>> x.shape, bool(np.all(np.diff(y) > 0))
+    ((3, 1), True)
     """
     keep = subset_indices(x.shape[0], n, seed)
     if keep is None:
@@ -83,7 +95,11 @@ def subset(
 
 
 def subset_indices(size: int, n: int | None, seed: int) -> np.ndarray | None:
-    """Sorted indices ``[n]`` of the subset `subset` keeps, or None to keep all ``size``."""
+    """Sorted indices ``[n]`` of the subset `subset` keeps, or None to keep all ``size``.
+
+    >>> subset_indices(5, None, seed=0) is None, len(subset_indices(5, 2, seed=0))
+    (True, 2)
+    """
     if n is None or n >= size:
         return None
     if n < 1:
@@ -96,6 +112,10 @@ def to_float(x: np.ndarray) -> np.ndarray:
 
     Grayscale image stacks ``[N, H, W]`` get a channel axis ``[N, H, W, 1]``;
     ``[N, D]`` (tabular) and ``[N, H, W, C]`` keep their shape.
+
+    >>> x = to_float(np.array([[[0, 255]]], np.uint8))
+    >>> x.shape, x.dtype, x.ravel().tolist()
+    ((1, 1, 2, 1), dtype('float32'), [0.0, 1.0])
     """
     x = np.asarray(x)
     if x.ndim == 3:
@@ -113,7 +133,15 @@ def to_float(x: np.ndarray) -> np.ndarray:
 def split_train_test(
     x: np.ndarray, labels: np.ndarray | None, test_fraction: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """Random split: ``round(test_fraction * N)`` examples (at least 1) go to test."""
+    """Random split: ``round(test_fraction * N)`` examples (at least 1) go to test.
+
+    Returns ``(train [N - n_test, ...], test [n_test, ...], train_labels,
+    test_labels)``; the labels are None when ``labels`` is.
+
+    >>> tr, te, _, _ = split_train_test(np.zeros((10, 2)), None, 0.3, seed=0)
+    >>> tr.shape, te.shape
+    ((7, 2), (3, 2))
+    """
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
     n = x.shape[0]

@@ -36,7 +36,11 @@ CELEB_A_SIZE = 64
 
 
 def celeb_a_64(image: np.ndarray) -> np.ndarray:
-    """``uint8 [218, 178, 3] -> uint8 [64, 64, 3]``: centre 140x140 crop, bilinear resize."""
+    """``uint8 [218, 178, 3] -> uint8 [64, 64, 3]``: centre 140x140 crop, bilinear resize.
+
+    >>> celeb_a_64(np.zeros((218, 178, 3), np.uint8)).shape
+    (64, 64, 3)
+    """
     h, w = image.shape[:2]
     top, left = (h - CELEB_A_CROP) // 2, (w - CELEB_A_CROP) // 2
     crop = image[top : top + CELEB_A_CROP, left : left + CELEB_A_CROP]
@@ -78,6 +82,11 @@ def arrays_from_source(
 
     One Python call per example is unavoidable here: tfds decodes each image
     (PNG / JPEG) separately. It runs once per load, not per batch.
+
+    >>> source = [{"image": np.full((2, 2, 1), i, np.uint8), "label": i} for i in range(5)]
+    >>> images, labels = arrays_from_source(source, np.array([4, 1]))
+    >>> images.shape, labels.tolist()
+    ((2, 2, 2, 1), [4, 1])
     """
     if indices is None:
         indices = np.arange(len(source))
