@@ -8,6 +8,11 @@
     data.data_dir             where local files / tfds data live (None: defaults)
     data.max_train, max_test  deterministic subsets, for quick runs (None: all)
     data.download             let tensorflow-datasets download (False fails fast)
+    data.rescale              "none" | "255" (uint8-range images / 255) | "minmax" (the
+                              training split's range to [0, 1]); data outside what the
+                              model's output activation can produce is an error
+    data.standardize          tabular data to zero mean, unit variance per column
+                              (with output_activation="identity")
     data.on_device            keep the training set on every device and gather each
                               batch there (same batches; saves the host a copy per
                               step, ~10% on a 2-core CPU); False for data too large
@@ -59,6 +64,8 @@ def data(source: str = "fashion_mnist") -> ml_collections.ConfigDict:
             max_train=placeholder(int),
             max_test=placeholder(int),
             download=True,
+            rescale="none",
+            standardize=False,
             on_device=True,
         )
     )

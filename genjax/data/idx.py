@@ -49,7 +49,15 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     Returns an array of the file's shape and type in native byte order, e.g.
     ``uint8 [60000, 28, 28]`` for ``train-images-idx3-ubyte.gz``.
     Raises ``ValueError`` naming the file when it is not valid IDX (bad magic
-    number, truncated, wrong size or corrupt gzip).
+    number, truncated, wrong size or corrupt gzip), ``FileNotFoundError`` when
+    there is no file.
+
+    >>> import tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "train-images-idx3-ubyte")
+    >>> write_idx(path, np.zeros((2, 28, 28), np.uint8))
+    >>> x = read_idx(path)
+    >>> x.shape, x.dtype
+    ((2, 28, 28), dtype('uint8'))
     """
     path = os.fspath(path)
     try:
@@ -96,7 +104,13 @@ def write_idx(path: str | os.PathLike, x: np.ndarray) -> None:
     """Writes ``x`` as an IDX file (gzip-compressed when ``path`` ends in ``.gz``).
 
     Inverse of `read_idx`; ``x``'s dtype must be one IDX knows (uint8, int8,
-    int16, int32, float32, float64).
+    int16, int32, float32, float64); others are a ``ValueError``.
+
+    >>> import tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "x-idx2-ubyte.gz")
+    >>> write_idx(path, np.eye(2, dtype=np.float32))
+    >>> read_idx(path).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
     """
     x = np.asarray(x)
     big = x.dtype.newbyteorder(">") if x.dtype.itemsize > 1 else x.dtype
@@ -116,6 +130,10 @@ def find_idx_files(directory: str | os.PathLike) -> dict[str, tuple[str, str]] |
     Returns ``{"train": (images, labels), "test": (images, labels)}`` paths.
     Each file may be gzipped (``.gz``) or not, and named ``train-images-idx3-ubyte``
     or ``train-images.idx3-ubyte``.
+
+    >>> import tempfile
+    >>> find_idx_files(tempfile.mkdtemp()) is None
+    True
     """
     found = {}
     for split, stems in _STEMS.items():
@@ -134,7 +152,16 @@ def find_idx_files(directory: str | os.PathLike) -> dict[str, tuple[str, str]] |
 
 
 def read_idx_split(images_path: str, labels_path: str) -> tuple[np.ndarray, np.ndarray]:
-    """Images ``uint8 [N, H, W]`` and labels ``int32 [N]`` of one split, checked to agree."""
+    """Images ``uint8 [N, H, W]`` and labels ``int32 [N]`` of one split, checked to agree.
+
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> write_idx(os.path.join(d, "i"), np.zeros((3, 2, 2), np.uint8))
+    >>> write_idx(os.path.join(d, "l"), np.arange(3, dtype=np.uint8))
+    >>> x, y = read_idx_split(os.path.join(d, "i"), os.path.join(d, "l"))
+    >>> x.shape, y.dtype
+    ((3, 2, 2), dtype('int32'))
+    """
     images, labels = read_idx(images_path), read_idx(labels_path)
     if images.ndim != 3 or images.dtype != np.uint8:
         raise ValueError(

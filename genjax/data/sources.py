@@ -23,10 +23,11 @@ from __future__ import annotations
 import os
 
 from genjax.data import synthetic
-from genjax.data.dataset import Dataset, from_arrays, read_array_file, subset
+from genjax.data.dataset import ARRAY_FILE_KINDS, Dataset, from_arrays, read_array_file, subset
 from genjax.data.idx import find_idx_files, read_idx_split
 from genjax.data.tfds_source import NEEDS_TENSORFLOW_TO_PREPARE as NEEDS_TF
 from genjax.data.tfds_source import TFDS_SOURCES, load_tfds
+from genjax.data.validate import RESCALE_OPTIONS
 
 IDX_SOURCES = ("fashion_mnist", "mnist")
 SYSTEM_DATA_DIR = "/usr/share/datasets"
@@ -42,6 +43,7 @@ def load(
     seed: int = 0,
     download: bool = True,
     standardize: bool = False,
+    rescale: str = "none",
 ) -> Dataset:
     """Loads ``source`` into memory as a `Dataset` (float32; images in [0, 1]).
 
@@ -57,19 +59,49 @@ def load(
       download: let tensorflow-datasets download. Offline, a download retries
         for minutes before failing; ``False`` fails at once when nothing is
         prepared.
-      standardize: for ``npz:``/``npy:``/``csv:`` tabular data, standardise
-        each column with the train statistics (see `from_arrays`).
+      standardize: for tabular ``npz:``/``npy:``/``csv:`` and ``synthetic:``
+        data, standardise each column with the train statistics (see
+        `validate.standardize`).
+      rescale: for ``npz:``/``npy:``/``csv:`` and ``synthetic:`` data:
+        ``"none"``, ``"255"`` (float images stored as 0..255) or ``"minmax"``
+        (see `validate.rescale`). The named image sets are in [0, 1] already
+        and take neither option.
+
+    Returns:
+      A `Dataset`: ``train [N, *shape]``, ``test [M, *shape]`` float32, images
+      ``(H, W, C)`` in [0, 1].
 
     Raises:
       FileNotFoundError: the data is nowhere to be had; the message says how
         to get it.
-      ValueError: unknown source, or a corrupt file.
+      ValueError: unknown source or option, a file of the wrong kind, missing
+        keys, NaN/Inf values, images outside [0, 1] (naming the range found and
+        the ``rescale`` option that fixes it).
+
+    >>> load("synthetic:manifold8", max_train=64, max_test=16, rescale="minmax").train.min()
+    np.float32(0.0)
     """
+    rescale = "none" if rescale is None else str(rescale)
+    if rescale not in RESCALE_OPTIONS:
+        raise ValueError(f"rescale={rescale!r}; expected one of {RESCALE_OPTIONS}")
     kind, _, rest = source.partition(":")
     if rest:
         if kind == "synthetic":
-            return synthetic.make(rest, seed=seed, max_train=max_train, max_test=max_test)
-        if kind in ("npz", "npy", "csv"):
+            ds = synthetic.make(rest, seed=seed, max_train=max_train, max_test=max_test)
+            if rescale == "none" and not standardize:
+                return ds
+            # from_arrays applies (and checks) the options the same way as for files.
+            return from_arrays(
+                ds.train,
+                ds.test,
+                name=ds.name,
+                train_labels=ds.train_labels,
+                test_labels=ds.test_labels,
+                true_latent_dim=ds.true_latent_dim,
+                standardize=standardize,
+                rescale=rescale,
+            )
+        if kind in ARRAY_FILE_KINDS:
             return read_array_file(
                 kind,
                 os.path.expanduser(rest),
@@ -77,8 +109,14 @@ def load(
                 max_train=max_train,
                 max_test=max_test,
                 standardize=standardize,
+                rescale=rescale,
             )
     elif source in TFDS_SOURCES:
+        if standardize or rescale != "none":
+            raise ValueError(
+                f"standardize={standardize}, rescale={rescale!r}: {source!r} images are "
+                "already in [0, 1]; these options are for npz:/npy:/csv: and synthetic: data"
+            )
         searched = []
         if source in IDX_SOURCES:
             for directory in _idx_dirs(source, data_dir):

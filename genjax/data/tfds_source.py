@@ -36,7 +36,11 @@ CELEB_A_SIZE = 64
 
 
 def celeb_a_64(image: np.ndarray) -> np.ndarray:
-    """``uint8 [218, 178, 3] -> uint8 [64, 64, 3]``: centre 140x140 crop, bilinear resize."""
+    """``uint8 [218, 178, 3] -> uint8 [64, 64, 3]``: centre 140x140 crop, bilinear resize.
+
+    >>> celeb_a_64(np.zeros((218, 178, 3), np.uint8)).shape
+    (64, 64, 3)
+    """
     h, w = image.shape[:2]
     top, left = (h - CELEB_A_CROP) // 2, (w - CELEB_A_CROP) // 2
     crop = image[top : top + CELEB_A_CROP, left : left + CELEB_A_CROP]
@@ -78,6 +82,11 @@ def arrays_from_source(
 
     One Python call per example is unavoidable here: tfds decodes each image
     (PNG / JPEG) separately. It runs once per load, not per batch.
+
+    >>> source = [{"image": np.full((2, 2, 1), i, np.uint8), "label": i} for i in range(5)]
+    >>> images, labels = arrays_from_source(source, np.array([4, 1]))
+    >>> images.shape, labels.tolist()
+    ((2, 2, 2, 1), [4, 1])
     """
     if indices is None:
         indices = np.arange(len(source))
@@ -126,12 +135,17 @@ def load_tfds(
             source = tfds.data_source(
                 name, split=split, data_dir=data_dir, download=download and can_prepare
             )
-        except Exception as e:  # tfds raises many types (network, NotImplemented, ...)
-            why = f"{type(e).__name__}: {e}"
+        except _not_available_errors(tfds) as e:
+            where = data_dir or "the tfds data_dir"
+            if isinstance(e, NotImplementedError):
+                # tfds's own text here wrongly says the data "is already prepared".
+                why = f"not prepared as array_record (or parquet) in {where}"
+            else:
+                why = f"{type(e).__name__}: {e}"
             if download and not can_prepare:
                 why = (
-                    f"not prepared as array_record in {data_dir or 'the tfds data_dir'}, and "
-                    f"tfds needs TensorFlow to prepare {name!r}, which is not installed"
+                    f"not prepared as array_record in {where}, and tfds needs "
+                    f"TensorFlow to prepare {name!r}, which is not installed"
                 )
             raise FileNotFoundError(f"tensorflow-datasets could not provide {name!r}: {why}") from e
         keep = subset_indices(len(source), n, split_seed)
@@ -143,6 +157,28 @@ def load_tfds(
         test=arrays["test"][0],
         train_labels=arrays["train"][1],
         test_labels=arrays["test"][1],
+    )
+
+
+def _not_available_errors(tfds) -> tuple[type[BaseException], ...]:
+    """What ``tfds.data_source`` raises when it cannot provide the data (tfds 4.9.10):
+
+    NotImplementedError (nothing prepared in a random-access format, or prepared
+    as TFRecord), DatasetNotFoundError (unknown name), OSError (no network, a
+    read-only data_dir; requests' errors are OSErrors), ImportError (preparing
+    needs a missing package), and the download manager's errors. Anything else
+    is a bug and propagates as it is.
+    """
+    from tensorflow_datasets.core.download import download_manager, extractor, util
+
+    return (
+        NotImplementedError,
+        OSError,
+        ImportError,
+        tfds.core.registered.DatasetNotFoundError,
+        util.DownloadError,
+        download_manager.NonMatchingChecksumError,
+        extractor.ExtractError,
     )
 
 

@@ -17,7 +17,21 @@ from genjax.training.sharding import batch_sharding, put_local, replicated, to_h
 
 def make_eval_fn(model: Model, mesh: Mesh):
     """Jitted ``model.evaluate(params, state, x [b, ...], key) -> metrics`` with ``x``
-    split over ``data`` and everything else replicated."""
+    split over ``data`` and everything else replicated; metrics are float scalars.
+
+    >>> from genjax.models import build_model, default_model_config
+    >>> from genjax.training.sharding import make_mesh
+    >>> config = default_model_config("ae")
+    >>> config.update(latent_dim=2, encoder_hidden=(8,), decoder_hidden=(8,))
+    >>> model = build_model(config, input_shape=(4, 4, 1))
+    >>> params, model_state = jax.eval_shape(model.init, jax.random.key(0),
+    ...                                      jnp.zeros((1, 4, 4, 1)))  # shapes only
+    >>> eval_fn = make_eval_fn(model, make_mesh(jax.devices()[:1]))
+    >>> metrics = jax.eval_shape(eval_fn, params, model_state, jnp.zeros((8, 4, 4, 1)),
+    ...                          jax.random.key(1))
+    >>> {k: v.shape for k, v in metrics.items()}
+    {'rec_error': ()}
+    """
     rep = replicated(mesh)
     return jax.jit(
         model.evaluate,
@@ -31,7 +45,22 @@ def evaluate_dataset(
 ) -> dict[str, float]:
     """Mean of ``eval_fn`` over the whole batches of ``x: [n, ...]`` (each process holds
     all of ``x`` and contributes its slice of each batch); key ``fold_in(key, i)`` for
-    batch ``i``. Divergences are computed per batch of ``batch_size`` codes."""
+    batch ``i``. Divergences are computed per batch of ``batch_size`` codes; a last
+    partial batch is left out. Returns ``{name: float}``.
+
+    >>> from genjax.models import build_model, default_model_config
+    >>> from genjax.training.sharding import make_mesh
+    >>> config = default_model_config("ae")
+    >>> config.update(latent_dim=2, encoder_hidden=(8,), decoder_hidden=(8,))
+    >>> model = build_model(config, input_shape=(4, 4, 1))
+    >>> mesh = make_mesh(jax.devices()[:1])
+    >>> def eval_fn(params, model_state, x, key):  # usually make_eval_fn(model, mesh)
+    ...     return {"mean_x": x.mean()}
+    >>> x = np.arange(20, dtype=np.float32)[:, None]  # 2 batches of 8; rows 16-19 left out
+    >>> evaluate_dataset(eval_fn, None, None, x, batch_size=8, key=jax.random.key(1),
+    ...                  mesh=mesh)                     # mean of 3.5 and 11.5
+    {'mean_x': 7.5}
+    """
     num_batches = len(x) // batch_size
     if num_batches == 0:
         raise ValueError(f"need at least batch_size={batch_size} held-out examples, got {len(x)}")
@@ -53,7 +82,24 @@ def make_visualise_fn(model: Model, mesh: Mesh, *, num_samples: int = 64, interp
     """Jitted ``(params, state, x [r, ...], x_a [p, ...], x_b [p, ...], key) -> dict`` of
     ``reconstructions [r, ...]``, prior ``samples [num_samples, ...]`` and
     ``interpolations [p·interp_steps, ...]`` (decoded straight lines between the codes
-    of ``x_a`` and ``x_b``, row by row)."""
+    of ``x_a`` and ``x_b``, row by row). Autoencoders only (``encode``, ``decode``).
+
+    >>> from genjax.models import build_model, default_model_config
+    >>> from genjax.training.sharding import make_mesh
+    >>> config = default_model_config("ae")
+    >>> config.update(latent_dim=2, encoder_hidden=(8,), decoder_hidden=(8,))
+    >>> model = build_model(config, input_shape=(4, 4, 1))
+    >>> params, model_state = jax.eval_shape(model.init, jax.random.key(0),
+    ...                                      jnp.zeros((1, 4, 4, 1)))  # shapes only
+    >>> mesh = make_mesh(jax.devices()[:1])
+    >>> visualise = make_visualise_fn(model, mesh, num_samples=4, interp_steps=3)
+    >>> x = jnp.zeros((5, 4, 4, 1))
+    >>> out = jax.eval_shape(visualise, params, model_state, x, x[:2], x[2:4],
+    ...                      jax.random.key(1))
+    >>> {k: v.shape for k, v in sorted(out.items())}  # doctest: +NORMALIZE_WHITESPACE
+    {'interpolations': (6, 4, 4, 1), 'reconstructions': (5, 4, 4, 1),
+     'samples': (4, 4, 4, 1)}
+    """
 
     def visualise(params, model_state, x, x_a, x_b, key):
         recon = model.decode(params, model_state, model.encode(params, model_state, x))

@@ -101,6 +101,8 @@ def load_dataset(config) -> data.Dataset:
         max_test=d.max_test,
         seed=config.seed,
         download=d.get("download", True),
+        rescale=d.get("rescale", "none"),
+        standardize=d.get("standardize", False),
     )
 
 
@@ -142,6 +144,9 @@ def train_and_evaluate(config, workdir: str, *, model=None, dataset=None):
     workdir = os.path.abspath(workdir)
     os.makedirs(workdir, exist_ok=True)
     dataset = load_dataset(config) if dataset is None else dataset
+    # Values the model's output cannot produce (e.g. images in [0, 255] for a sigmoid
+    # decoder) would train silently to a meaningless loss.
+    data.check_range(dataset, output_activation=config.model.get("output_activation", "sigmoid"))
     x_train, x_test = np.asarray(dataset.train), np.asarray(dataset.test)
     model = build_model(config, x_train.shape[1:]) if model is None else model
     mesh = make_mesh()

@@ -3,6 +3,12 @@
 Everything a resumed run needs to continue bit-for-bit lives here (the step
 counter drives both the data order and the PRNG keys), and nothing else: the
 model and the optimisers are rebuilt from the config.
+
+The examples here use a tiny MLP autoencoder on 4-dimensional data::
+
+    config = default_model_config("ae")
+    config.update(latent_dim=2, encoder_hidden=(8,), decoder_hidden=(8,))
+    model = build_model(config, input_shape=(4,))     # players ("autoencoder",)
 """
 
 from __future__ import annotations
@@ -25,6 +31,14 @@ class TrainState(struct.PyTreeNode):
         params: ``{network: tree}``, as returned by ``model.init``.
         model_state: ``{network: tree}`` of non-trained variables (batch statistics).
         opt_states: ``{player: optax state}`` over that player's networks only.
+
+    A pytree (`flax.struct.PyTreeNode`): ``jax.tree.map``, ``jit`` and Orbax see
+    its arrays; ``state.replace(step=...)`` makes a modified copy.
+
+    >>> state = TrainState(step=jnp.int32(3), params={"w": jnp.ones(2)},
+    ...                    model_state={}, opt_states={})
+    >>> [x.shape for x in jax.tree.leaves(state)], int(state.replace(step=4).step)
+    ([(), (2,)], 4)
     """
 
     step: jax.Array
@@ -34,7 +48,12 @@ class TrainState(struct.PyTreeNode):
 
 
 def player_params(params: Params, networks: tuple[str, ...]) -> Params:
-    """The sub-dict of ``params`` that one player's optimiser owns."""
+    """The sub-dict of ``params`` that one player's optimiser owns.
+
+    >>> params = {"encoder": 1, "decoder": 2, "critic": 3}
+    >>> player_params(params, ("encoder", "decoder"))
+    {'encoder': 1, 'decoder': 2}
+    """
     return {name: params[name] for name in networks}
 
 
@@ -55,7 +74,25 @@ def init_train_state(
     key: jax.Array,
     x: jax.Array,
 ) -> TrainState:
-    """Fresh state at step 0 from ``model.init(key, x)``; ``x: [b, *input_shape]``."""
+    """Fresh state at step 0 from ``model.init(key, x)``; ``x: [b, *input_shape]``.
+
+    ``optimizers`` holds one optax transformation per player in
+    ``model.players``; each player's state covers its networks only. Raises
+    ``ValueError`` naming a missing or extra player.
+
+    >>> import optax
+    >>> from genjax.models import build_model, default_model_config
+    >>> config = default_model_config("ae")
+    >>> config.update(latent_dim=2, encoder_hidden=(8,), decoder_hidden=(8,))
+    >>> model = build_model(config, input_shape=(4,))
+    >>> optimizers = {"autoencoder": optax.adam(1e-3)}
+    >>> init = jax.jit(lambda key, x: init_train_state(model, optimizers, key, x))
+    >>> state = jax.eval_shape(init, jax.random.key(0), jnp.zeros((16, 4)))  # shapes
+    >>> state.step.shape, state.params["encoder"]["Dense_0"]["kernel"].shape
+    ((), (4, 8))
+    >>> sorted(state.opt_states), state.model_state        # one optimiser; no batch norm
+    (['autoencoder'], {'decoder': {}, 'encoder': {}})
+    """
     check_players(model, optimizers)
     params, model_state = model.init(key, x)
     opt_states = {

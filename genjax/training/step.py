@@ -16,6 +16,21 @@ step, each on its own real batch with its own key.
 over a stacked ``[k, b, ...]`` batch, which saves ``k - 1`` Python dispatches
 and host syncs per call (see `default_steps_per_dispatch` and
 ``benchmarks/train_throughput.py`` for when that pays).
+
+>>> import optax
+>>> from genjax.models import build_model, default_model_config
+>>> from genjax.training.state import init_train_state
+>>> config = default_model_config("ae")
+>>> config.update(latent_dim=2, encoder_hidden=(8,), decoder_hidden=(8,))
+>>> model = build_model(config, input_shape=(4,))   # x: [b, 4] in [0, 1]
+>>> optimizers = {"autoencoder": optax.adam(1e-2)}
+>>> x = jax.random.uniform(jax.random.key(1), (16, 4))
+>>> state = jax.jit(lambda k, x: init_train_state(model, optimizers, k, x))(
+...     jax.random.key(0), x)
+>>> step = make_train_step(model, optimizers)       # jitted, donates `state`
+>>> state, metrics = step(state, x, jax.random.key(2))
+>>> int(state.step), sorted(metrics), metrics["loss"].shape
+(1, ['loss', 'rec'], ())
 """
 
 from __future__ import annotations
@@ -36,7 +51,12 @@ StepFn = Callable[[TrainState, jax.Array, jax.Array], tuple[TrainState, Metrics]
 
 
 def metric_name(model: Model, player: str, term: str) -> str:
-    """``term`` for a one-player model, ``player/term`` when there are several."""
+    """``term`` for a one-player model, ``player/term`` when there are several.
+
+    >>> class TwoPlayers: players = ("autoencoder", "critic")
+    >>> metric_name(TwoPlayers(), "critic", "loss")
+    'critic/loss'
+    """
     return f"{player}/{term}" if len(model.players) > 1 else term
 
 
@@ -134,7 +154,24 @@ def train_step(
     batches per step (see `update_players`).
 
     Returns the new state and float32 scalar metrics: each player's ``loss``
-    and the terms its loss reports, named by ``metric_name``.
+    and the terms its loss reports, named by ``metric_name``. Player ``i``
+    draws its randomness from ``fold_in(fold_in(base_key, state.step), i)``.
+    Jit it (`make_train_step`) or call it inside a jitted function.
+
+    >>> import optax
+    >>> from genjax.models import build_model, default_model_config
+    >>> config = default_model_config("ae")
+    >>> config.update(latent_dim=2, encoder_hidden=(8,), decoder_hidden=(8,))
+    >>> model = build_model(config, input_shape=(4,))
+    >>> optimizers = {"autoencoder": optax.adam(1e-2)}
+    >>> from genjax.training.state import init_train_state
+    >>> state = jax.eval_shape(lambda k, x: init_train_state(model, optimizers, k, x),
+    ...                        jax.random.key(0), jnp.zeros((16, 4)))
+    >>> new, metrics = jax.eval_shape(
+    ...     lambda s, x: train_step(model, optimizers, s, x, jax.random.key(1)),
+    ...     state, jnp.zeros((16, 4)))
+    >>> new.step.shape, {k: v.shape for k, v in metrics.items()}
+    ((), {'loss': (), 'rec': ()})
     """
     if batches_per_step(model) == 1:
         return update_players(model, optimizers, state, lambda j: x, base_key)
@@ -154,6 +191,21 @@ def multi_step(
     ``k = 1`` is a plain `train_step`, not a scan of length one: XLA:CPU runs
     convolutions inside a loop ~35x slower than outside one (measured here), so conv
     models on a CPU train one step per dispatch (see `default_steps_per_dispatch`).
+
+    >>> import optax
+    >>> from genjax.models import build_model, default_model_config
+    >>> config = default_model_config("ae")
+    >>> config.update(latent_dim=2, encoder_hidden=(8,), decoder_hidden=(8,))
+    >>> model = build_model(config, input_shape=(4,))
+    >>> optimizers = {"autoencoder": optax.adam(1e-2)}
+    >>> from genjax.training.state import init_train_state
+    >>> state = jax.eval_shape(lambda k, x: init_train_state(model, optimizers, k, x),
+    ...                        jax.random.key(0), jnp.zeros((16, 4)))
+    >>> new, metrics = jax.eval_shape(
+    ...     lambda s, xs: multi_step(model, optimizers, s, xs, jax.random.key(1)),
+    ...     state, jnp.zeros((5, 16, 4)))          # k = 5 updates of b = 16
+    >>> metrics["loss"].shape
+    (5,)
     """
     u = batches_per_step(model)
     xs = xs.reshape(xs.shape[0] // u, u, *xs.shape[1:]) if u > 1 else xs
@@ -185,7 +237,25 @@ def indexed_multi_step(model, optimizers, state, x_all, idx, base_key):
     on device) and ``idx: [k·u, b]`` int32 rows. Gathering on the device saves the host
     a gather, a stack and a transfer per step, which on a small CPU competes with the
     step itself; the batches, and so the results, are the same. Each update gathers
-    only its own batch, so a critic schedule that skips batches costs no gather."""
+    only its own batch, so a critic schedule that skips batches costs no gather.
+
+    >>> import optax
+    >>> from genjax.models import build_model, default_model_config
+    >>> config = default_model_config("ae")
+    >>> config.update(latent_dim=2, encoder_hidden=(8,), decoder_hidden=(8,))
+    >>> model = build_model(config, input_shape=(4,))
+    >>> optimizers = {"autoencoder": optax.adam(1e-2)}
+    >>> from genjax.training.state import init_train_state
+    >>> state = jax.eval_shape(lambda k, x: init_train_state(model, optimizers, k, x),
+    ...                        jax.random.key(0), jnp.zeros((16, 4)))
+    >>> idx = jnp.arange(48, dtype=jnp.int32).reshape(3, 16)  # k = 3 batches of 16 rows
+    >>> new, metrics = jax.eval_shape(
+    ...     lambda s, x_all: indexed_multi_step(model, optimizers, s, x_all, idx,
+    ...                                         jax.random.key(1)),
+    ...     state, jnp.zeros((100, 4)))
+    >>> metrics["rec"].shape
+    (3,)
+    """
     u = batches_per_step(model)
     idx = idx.reshape(idx.shape[0] // u, u, idx.shape[1])  # [k, u, b]
 
@@ -201,7 +271,24 @@ def indexed_multi_step(model, optimizers, state, x_all, idx, base_key):
 def make_indexed_multi_step(model, optimizers, *, mesh: Mesh | None = None):
     """Jitted ``(state, x_all [n, ...], idx [k, b], base_key) -> (state, metrics [k])``
     (see `indexed_multi_step`), donating ``state``; with ``mesh``, ``x_all`` is
-    replicated and ``idx`` split over ``data`` along ``b``."""
+    replicated and ``idx`` split over ``data`` along ``b``.
+
+    >>> import optax
+    >>> from genjax.models import build_model, default_model_config
+    >>> config = default_model_config("ae")
+    >>> config.update(latent_dim=2, encoder_hidden=(8,), decoder_hidden=(8,))
+    >>> model = build_model(config, input_shape=(4,))
+    >>> optimizers = {"autoencoder": optax.adam(1e-2)}
+    >>> from genjax.training.state import init_train_state
+    >>> state = jax.eval_shape(lambda k, x: init_train_state(model, optimizers, k, x),
+    ...                        jax.random.key(0), jnp.zeros((16, 4)))
+    >>> step = make_indexed_multi_step(model, optimizers)
+    >>> idx = jnp.zeros((2, 16), jnp.int32)
+    >>> new, metrics = jax.eval_shape(step, state, jnp.zeros((100, 4)), idx,
+    ...                               jax.random.key(1))
+    >>> int(new.step.ndim), metrics["loss"].shape
+    (0, (2,))
+    """
     check_players(model, optimizers)
 
     def step(state, x_all, idx, base_key):
@@ -234,12 +321,43 @@ def make_train_step(model, optimizers, *, mesh: Mesh | None = None) -> StepFn:
     """Jitted ``(state, x [b, ...], base_key) -> (state, metrics)``; ``state`` is donated.
 
     With ``mesh``, the state is replicated and ``x`` split over ``data``
-    (``b`` must be a multiple of the number of devices).
+    (``b`` must be a multiple of the number of devices). The module docstring
+    runs one; the state passed in is consumed (donated), so keep using the
+    returned one:
+
+    >>> import optax
+    >>> from genjax.models import build_model, default_model_config
+    >>> config = default_model_config("ae")
+    >>> config.update(latent_dim=2, encoder_hidden=(8,), decoder_hidden=(8,))
+    >>> model = build_model(config, input_shape=(4,))
+    >>> optimizers = {"autoencoder": optax.adam(1e-2)}
+    >>> from genjax.training.state import init_train_state
+    >>> state = jax.eval_shape(lambda k, x: init_train_state(model, optimizers, k, x),
+    ...                        jax.random.key(0), jnp.zeros((16, 4)))
+    >>> step = make_train_step(model, optimizers)
+    >>> jax.eval_shape(step, state, jnp.zeros((16, 4)), jax.random.key(1))[1]["loss"].shape
+    ()
     """
     return _jit(train_step, model, optimizers, mesh, stacked=False)
 
 
 def make_multi_step(model, optimizers, *, mesh: Mesh | None = None) -> StepFn:
     """Jitted ``(state, xs [k, b, ...], base_key) -> (state, metrics [k])``, donating
-    ``state``; it compiles once per distinct ``k``."""
+    ``state``; it compiles once per distinct ``k``. With ``mesh``, ``xs`` is split
+    over ``data`` along ``b``.
+
+    >>> import optax
+    >>> from genjax.models import build_model, default_model_config
+    >>> config = default_model_config("ae")
+    >>> config.update(latent_dim=2, encoder_hidden=(8,), decoder_hidden=(8,))
+    >>> model = build_model(config, input_shape=(4,))
+    >>> optimizers = {"autoencoder": optax.adam(1e-2)}
+    >>> from genjax.training.state import init_train_state
+    >>> state = jax.eval_shape(lambda k, x: init_train_state(model, optimizers, k, x),
+    ...                        jax.random.key(0), jnp.zeros((16, 4)))
+    >>> step = make_multi_step(model, optimizers)
+    >>> new, metrics = jax.eval_shape(step, state, jnp.zeros((4, 16, 4)), jax.random.key(1))
+    >>> int(new.step.ndim), metrics["loss"].shape
+    (0, (4,))
+    """
     return _jit(multi_step, model, optimizers, mesh, stacked=True)

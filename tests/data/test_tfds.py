@@ -119,3 +119,25 @@ def test_real_array_record_data_source(tmp_path):
     assert got == want
     small = load_tfds("genjax_tiny_images", data_dir=str(tmp_path), download=False, max_train=3)
     assert small.train.shape == (3, 8, 6, 1)
+
+
+@pytest.mark.parametrize(
+    "error, expected",
+    [
+        (NotImplementedError("... The dataset is already prepared at ..."), FileNotFoundError),
+        (ConnectionError("no network"), FileNotFoundError),
+        (KeyError("a bug, not missing data"), KeyError),
+        (TypeError("a bug, not missing data"), TypeError),
+    ],
+)
+def test_only_unavailable_data_becomes_file_not_found(monkeypatch, tmp_path, error, expected):
+    def data_source(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(tfds, "data_source", data_source)
+    with pytest.raises(expected) as e:
+        load_tfds("celeb_a", data_dir=str(tmp_path), download=False)
+    if expected is FileNotFoundError:
+        assert "celeb_a" in str(e.value) and "already prepared" not in str(e.value)
+    else:
+        assert e.value is error  # propagated as it is
