@@ -2,6 +2,7 @@
 anything is written, another run's workdir is refused, corrupt checkpoints are skipped,
 the best checkpoint is kept, and a finished run is not re-logged."""
 
+import functools
 import json
 import os
 import shutil
@@ -90,16 +91,6 @@ def test_another_run_is_refused_and_the_workdir_left_as_it_was(run):
         assert ckpt.all_steps() == [8, 16]
 
 
-def test_budget_and_cadences_may_change_on_resume(run, capsys):
-    config = tiny_config(num_steps=24)
-    config.cadence.log_every = 4
-    state, _ = train_and_evaluate(config, str(run), model=MODEL, dataset=tiny_data())
-    assert int(state.step) == 24 and "Resuming from the checkpoint at step 16" in (
-        capsys.readouterr().err
-    )
-    assert json.loads((run / "config.json").read_text())["train"]["num_steps"] == 24
-
-
 def test_config_differences_ignore_resumable_fields():
     old = json.loads(tiny_config().to_json_best_effort())
     new = tiny_config(num_steps=99, batch_size=8)
@@ -117,33 +108,37 @@ def test_rerunning_a_finished_run_appends_and_overwrites_nothing(run, capsys):  
     assert metrics["time/steps_per_sec"] > 0  # the real run's figures, not zeros
 
 
-def _data_files(run, step):
-    files = [p for p in (run / "checkpoints" / str(step)).rglob("*") if p.parent.name == "d"]
-    return sorted(files, key=lambda p: p.stat().st_size)
+def _data_files(run, step, root="checkpoints"):
+    return [p for p in (run / root / str(step)).rglob("*") if p.parent.name == "d"]
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip"])  # items 6 and 7
-def test_a_corrupt_newest_checkpoint_is_skipped_naming_step_and_reason(run, capsys, damage):
+def _size(path):
+    return path.stat().st_size
+
+
+def test_a_truncated_newest_checkpoint_is_skipped_naming_step_and_reason(run, capsys):  # 6
     for path in _data_files(run, 16):
-        data = bytearray(path.read_bytes())
-        if damage == "truncate":
-            data = data[:10]
-        else:
-            data[len(data) // 2] ^= 0x01
-        path.write_bytes(bytes(data))
-    state, _ = _train(run, num_steps=24)
+        path.write_bytes(path.read_bytes()[:10])
+    config = tiny_config(num_steps=24)  # the budget and cadences may change on resume
+    config.cadence.log_every = 4
+    state, _ = train_and_evaluate(config, str(run), model=MODEL, dataset=tiny_data())
+    assert json.loads((run / "config.json").read_text())["train"]["num_steps"] == 24
     err = capsys.readouterr().err
-    assert "Skipped the checkpoint at step 16, which does not restore" in err
+    assert "Skipped the checkpoint at step 16, which does not restore: ValueError" in err
     assert "Resuming from the checkpoint at step 8" in err and int(state.step) == 24
     with Checkpoints(run / "checkpoints", max_to_keep=2) as ckpt:
         assert ckpt.all_steps() == [16, 24]  # 16 recomputed, and it restores now
         ckpt.restore(state, 16)
 
 
-def _state(step):
+@functools.cache
+def _init(model):
     opt = {"autoencoder": optax.adam(1e-3)}
-    x = jnp.asarray(tiny_data().train[:4])
-    state = init_train_state(MODEL, opt, jax.random.PRNGKey(step), x)
+    return jax.jit(lambda key, x: init_train_state(model, opt, key, x))
+
+
+def _state(step, model=MODEL):
+    state = _init(model)(jax.random.PRNGKey(step), jnp.zeros((4, *model.input_shape)))
     return state.replace(step=jnp.int32(step))
 
 
@@ -164,18 +159,22 @@ def test_the_trainer_ranks_checkpoints_by_held_out_rec_error(trained):
     assert record["metric"]["value"] == [r for r in logged if r["split"] == "eval"][-1]["rec_error"]
 
 
-def test_a_changed_fingerprint_is_detected(tmp_path):
+def test_a_flipped_bit_is_detected_at_restore(tmp_path):  # item 7
+    # 32x32 inputs: the decoder's kernel is stored as raw bytes, which TensorStore does
+    # not checksum (small arrays sit in CRC-checked b-tree nodes).
+    model = TinyAE(input_shape=(32, 32, 1))
     with Checkpoints(tmp_path) as ckpt:
-        ckpt.save(_state(1))
-        ckpt.save(_state(2))
-    record = json.loads((tmp_path / "fingerprints" / "2.json").read_text())
-    key = next(iter(record["fingerprint"]))
-    record["fingerprint"][key] = "0" * 64
-    (tmp_path / "fingerprints" / "2.json").write_text(json.dumps(record))
+        ckpt.save(_state(1, model))
+        ckpt.save(_state(2, model))
+    largest = max(_data_files(tmp_path, 2, root=""), key=_size)
+    data = bytearray(largest.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    largest.write_bytes(bytes(data))
     with Checkpoints(tmp_path) as ckpt:
-        restored = ckpt.restore(_state(0))
+        restored = ckpt.restore(_state(0, model))
         assert int(restored.step) == 1 and ckpt.skipped[0][0] == 2
         assert "differ from their saved SHA-256" in ckpt.skipped[0][1]
+    jax.tree.map(np.testing.assert_array_equal, restored, _state(1, model))
 
 
 def test_keep_checkpoints_below_one_is_refused(tmp_path):
