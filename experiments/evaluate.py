@@ -175,14 +175,7 @@ def evaluate_workdir(
     metrics["notes"] = []
     write_json(path, metrics)
     if extractor is not None:
-        try:
-            quality = output_metrics(
-                outputs, key=k_metrics, extractor=extractor, dataset_name=run.dataset.name
-            )
-        except ValueError as e:
-            metrics["notes"].append(f"sample quality not computed: {e}")
-        else:
-            metrics = {**header, **quality}
+        metrics = _with_sample_quality(metrics, outputs, k_metrics, extractor, run.dataset.name)
         write_json(path, metrics)
     else:
         metrics["notes"].append("sample quality skipped: no feature extractor given")
@@ -193,6 +186,27 @@ def evaluate_workdir(
         metrics["notes"].append(f"figures not written: {type(e).__name__}: {e}")
     write_json(path, metrics)
     return metrics, [path, *paths]
+
+
+def _with_sample_quality(metrics, outputs, key, extractor, dataset_name) -> dict[str, Any]:
+    """``metrics`` plus `output_metrics`' sample quality of the samplers whose decoded
+    samples are finite; a sampler with NaN samples (e.g. a GMM fitted to NaN codes) or
+    a classifier that rejects the images gets a note instead."""
+    bad = [s for s in ("prior", "gmm") if not np.isfinite(getattr(outputs, f"x_{s}")).all()]
+    notes = [f"sample quality of {s} samples not computed: decoded samples not finite"
+             for s in bad]  # fmt: skip
+    if len(bad) == 2:
+        return {**metrics, "notes": metrics["notes"] + notes}
+    if bad:  # score the finite sampler twice and keep its numbers only
+        good = {"prior": "gmm", "gmm": "prior"}[bad[0]]
+        outputs = outputs._replace(**{f"x_{bad[0]}": getattr(outputs, f"x_{good}")})
+    try:
+        full = output_metrics(outputs, key=key, extractor=extractor, dataset_name=dataset_name)
+    except ValueError as e:
+        return {**metrics, "notes": [*metrics["notes"], f"sample quality not computed: {e}"]}
+    added = {k: v for k, v in full.items() if k not in metrics and not any(
+        k.endswith((f"_{b}", f"_{b}_std")) for b in bad)}  # fmt: skip
+    return {**metrics, **added, "notes": [*metrics["notes"], *full["notes"], *notes]}
 
 
 def write_json(path: str, metrics: dict[str, Any]) -> None:
