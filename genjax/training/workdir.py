@@ -116,8 +116,8 @@ def check_workdir(workdir: str, config) -> bool:
         more = f" (and {len(differences) - 6} more)" if len(differences) > 6 else ""
         raise ConfigError(
             f"workdir {workdir} holds another run ({shown}{more}). A workdir belongs to one "
-            "model, network and dataset: pass a new --workdir to start another run, or "
-            "delete this one to start over (fields that may change on resume: "
+            "run (model, networks, data, optimisers, seed): start another run in a new "
+            "workdir, or delete this one to start over (fields that may change on resume: "
             f"{', '.join(r + ('*' if r.endswith('.') else '') for r in RESUMABLE)})"
         )
     return True

@@ -85,7 +85,7 @@ def test_another_run_is_refused_and_the_workdir_left_as_it_was(run):
         train_and_evaluate(config, str(run), model=MODEL, dataset=tiny_data())
     message = str(info.value)
     assert "model.name: 'tiny' there, 'other' asked" in message and "seed: 0 there" in message
-    assert "new --workdir" in message and "train.num_steps" in message  # what may change
+    assert "in a new workdir" in message and "train.num_steps" in message  # what may change
     assert {p: (run / p).read_bytes() for p in before} == before
     with Checkpoints(run / "checkpoints") as ckpt:
         assert ckpt.all_steps() == [8, 16]
