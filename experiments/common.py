@@ -26,7 +26,10 @@
     cadence.*_every           logging, held-out evaluation, PNG grids, checkpoints
                               (0: only at the end); events fall on the first chunk
                               boundary (multiple of k) at or after each multiple
-    cadence.keep_checkpoints  how many checkpoints to keep
+    cadence.keep_checkpoints  how many of the newest checkpoints to keep (>= 1)
+    cadence.keep_best         also keep the checkpoint with the lowest held-out value of
+                              this eval metric ("rec_error"; "" for none), ranked at the
+                              checkpoints that fall on an eval step
     eval.num_examples         held-out examples per evaluation, in batches of
     eval.batch_size           (divergences on codes are computed per batch)
     eval.full_every           also run genjax.evaluation.evaluate_model (classifier-feature
@@ -38,7 +41,15 @@
                               stay None where JAX detects them (SLURM, MPI, TPU)
 
 Override any of them on the command line, e.g. ``--config.train.num_steps=1000``;
-a misspelt field is an error.
+a misspelt field is an error, and so is a value the trainer cannot use (a batch size,
+latent dimension or kept-checkpoint count below 1, a negative step count or learning
+rate), before anything is loaded or written.
+
+A workdir belongs to one run: its ``config.json`` records the config, and a run whose
+other fields differ is refused with the fields named. These may change when a run
+resumes (``genjax.training.workdir.RESUMABLE``): ``train.num_steps``,
+``train.steps_per_dispatch``, ``cadence.*``, ``eval.*``, ``distributed.*``,
+``data.on_device``, ``data.download`` and ``data.data_dir``.
 """
 
 from __future__ import annotations
@@ -112,6 +123,7 @@ def cadence(num_steps: int) -> ml_collections.ConfigDict:
             image_every=every(5),
             checkpoint_every=every(10),
             keep_checkpoints=3,
+            keep_best="rec_error",
         )
     )
 

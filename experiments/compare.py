@@ -4,14 +4,17 @@
 
 For each name, ``experiments/<name>.py``'s config is trained with ``train.num_steps``
 set to the budget (cadences rescaled to it) in ``<workdir_root>/<name>``, unless that
-workdir already holds a checkpoint at ``>= budget`` steps, which is reused as it is (the
-``Steps`` column says which step was evaluated). A workdir with an older checkpoint is
-resumed up to the budget. Each run is then evaluated as ``experiments.evaluate`` does
-(``eval.json`` and ``eval/*.png`` in its workdir). Writes ``<workdir_root>/comparison.md``
-(the table, one row per model: reconstruction error, FD of prior and GMM samples in
-classifier features, precision, recall, Mardia skewness and kurtosis, CW normality) and
-``<workdir_root>/learning_curves.png`` (train loss and held-out rec_error against step,
-from each run's metrics.jsonl).
+workdir already holds a checkpoint at ``>= budget`` steps of the same run (its
+``config.json`` matches what is asked, up to the fields that may change on resume, see
+experiments/common.py), which is reused as it is (the ``Steps`` column says which step was
+evaluated). A workdir with an older checkpoint is resumed up to the budget. A workdir that
+holds another run (other data, overrides or model) is an error, raised before anything is
+trained: pass another ``--workdir_root``. Each run is then evaluated as
+``experiments.evaluate`` does (``eval.json`` and ``eval/*.png`` in its workdir). Writes
+``<workdir_root>/comparison.md`` (the table, one row per model: reconstruction error,
+FD of prior and GMM samples in classifier features, precision, recall, Mardia skewness
+and kurtosis, CW normality) and ``<workdir_root>/learning_curves.png`` (train loss and
+held-out rec_error against step, from each run's metrics.jsonl).
 
 Flags:
   --configs       comma-separated config names in experiments/ (default: the six above)
@@ -21,6 +24,7 @@ Flags:
   --num_samples   samples per model for sample quality (default 2000)
   --set           extra config overrides applied to every model, e.g.
                   ``--set=train.batch_size=64`` (repeatable; unknown fields are errors)
+  --verbose       show the traceback of a user error, not one line
 """
 
 from __future__ import annotations
@@ -36,7 +40,13 @@ from typing import Any
 from experiments import common
 from experiments.evaluate import evaluate_workdir, latest_checkpoint_step
 from genjax.evaluation.figures import markdown_table, save_learning_curves
-from genjax.training import NonFiniteLossError, train_and_evaluate
+from genjax.training import (
+    ConfigError,
+    NonFiniteLossError,
+    check_workdir,
+    train_and_evaluate,
+    validate_config,
+)
 
 DEFAULT_CONFIGS = ("ae", "vae", "wae_mmd", "swae", "cwae", "rae")
 COLUMNS = (
@@ -58,7 +68,7 @@ def apply_override(config, assignment: str) -> None:
     the value is a Python literal when it parses as one, else a string."""
     path, sep, text = assignment.partition("=")
     if not sep:
-        raise ValueError(f"override {assignment!r} is not of the form path.to.field=value")
+        raise ConfigError(f"override {assignment!r} is not of the form path.to.field=value")
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -66,9 +76,11 @@ def apply_override(config, assignment: str) -> None:
     *parents, leaf = path.split(".")
     block = config
     for name in parents:
+        if not hasattr(block, "keys") or name not in block:
+            raise ConfigError(f"override {assignment!r}: the config has no field {path!r}")
         block = block[name]
-    if leaf not in block:
-        raise ValueError(f"override {assignment!r}: the config has no field {path!r}")
+    if not hasattr(block, "keys") or leaf not in block:
+        raise ConfigError(f"override {assignment!r}: the config has no field {path!r}")
     block[leaf] = value
 
 
@@ -77,9 +89,9 @@ def make_config(name: str, *, budget: int, max_train=None, max_test=None, overri
     checkpoints kept as configured), with data subsets and ``overrides`` applied."""
     config = importlib.import_module(f"experiments.{name}").get_config()
     config.train.num_steps = budget
-    keep = config.cadence.keep_checkpoints
+    keep = config.cadence.keep_checkpoints, config.cadence.keep_best
     config.cadence.update(common.cadence(budget))
-    config.cadence.keep_checkpoints = keep
+    config.cadence.keep_checkpoints, config.cadence.keep_best = keep
     if max_train is not None:
         config.data.max_train = max_train
     if max_test is not None:
@@ -120,19 +132,32 @@ def compare(
     log=print,
 ) -> tuple[str, list[dict[str, Any]]]:
     """Train or reuse, then evaluate, each of ``names``; writes ``comparison.md`` and
-    ``learning_curves.png`` in ``root``. Returns ``(table, rows)``."""
+    ``learning_curves.png`` in ``root``. Returns ``(table, rows)``.
+
+    Raises `ConfigError` (before training anything) for a bad budget or override, or a
+    workdir under ``root`` that holds another run than the one asked for.
+    """
+    if budget < 1:
+        raise ConfigError(f"--budget={budget} must be >= 1")
+    if num_samples < 1:
+        raise ConfigError(f"--num_samples={num_samples} must be >= 1")
     root = os.path.abspath(root)
+    configs = {}
+    for name in names:
+        configs[name] = make_config(
+            name, budget=budget, max_train=max_train, max_test=max_test, overrides=overrides
+        )
+        validate_config(configs[name])
+        check_workdir(os.path.join(root, name), configs[name])
     os.makedirs(root, exist_ok=True)
     rows, curves = [], {}
     for name in names:
-        workdir, failure = os.path.join(root, name), None
+        workdir, failure, config = os.path.join(root, name), None, configs[name]
         step = latest_checkpoint_step(workdir)
         if step is not None and step >= budget:
+            # check_workdir above: the recorded config is this one, up to the budget.
             log(f"[{name}] reusing the checkpoint at step {step} in {workdir}")
         else:
-            config = make_config(
-                name, budget=budget, max_train=max_train, max_test=max_test, overrides=overrides
-            )
             log(f"[{name}] training to step {budget} in {workdir}")
             try:
                 train_and_evaluate(config, workdir)
@@ -197,7 +222,9 @@ def main(argv, flag_values=None):
             num_samples=f.num_samples,
             overrides=f.set,
         )
-    except ValueError as e:
+    except ConfigError as e:  # user errors: one line; bugs keep their traceback
+        if f.verbose:
+            raise
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
     root = os.path.abspath(f.workdir_root)
@@ -227,6 +254,7 @@ def define_flags(flag_values=None) -> None:
     flags.DEFINE_multi_string(
         "set", [], "config override path=value for every model", flag_values=fv
     )
+    flags.DEFINE_bool("verbose", False, "tracebacks for user errors too", flag_values=fv)
     flags.mark_flags_as_required(["budget"], flag_values=fv)
 
 

@@ -16,25 +16,34 @@ Flags:
                  (the config's data source) or "none" (skip)
   --step         evaluate this checkpoint instead of the newest
   --seed         PRNG seed of the evaluation (prior and GMM draws, KID subsets)
+  --verbose      show the traceback of a user error (bad workdir, flags), not one line
+
+``eval.json`` is strict JSON, written after each part (metrics of codes and
+reconstructions, then sample quality, then figures) so a part that fails keeps the
+earlier numbers; a NaN becomes ``null`` with a note.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from typing import Any, NamedTuple
 
 import jax
 import ml_collections
+import numpy as np
 
 from genjax.evaluation.figures import write_figures
 from genjax.evaluation.report import HEADLINE, model_outputs, output_metrics
 from genjax.training import Checkpoints, init_train_state, make_optimizers
+from genjax.training.checkpoint import CheckpointError
 from genjax.training.loop import build_model, load_dataset
+from genjax.training.workdir import ConfigError
 
 
-class WorkdirError(Exception):
+class WorkdirError(ConfigError):
     """A workdir that cannot be evaluated; the message says why and what to run."""
 
 
@@ -109,9 +118,15 @@ def restore_workdir(workdir: str, *, step: int | None = None) -> Restored:
         steps = checkpoints.all_steps()
         if step is not None and step not in steps:
             raise WorkdirError(f"no checkpoint at step {step} in {workdir}; there are {steps}")
-        step = checkpoints.latest_step() if step is None else step
-        state = checkpoints.restore(like, step)
-    return Restored(config, dataset, model, state, int(step))
+        try:
+            state = checkpoints.restore(like, step)
+        except CheckpointError as e:
+            raise WorkdirError(str(e)) from e
+        for skipped, why in checkpoints.skipped:
+            print(f"skipped the checkpoint at step {skipped}, which does not restore: {why}",
+                  file=sys.stderr)  # fmt: skip
+        step = int(jax.device_get(state.step))
+    return Restored(config, dataset, model, state, step)
 
 
 def evaluate_workdir(
@@ -146,22 +161,64 @@ def evaluate_workdir(
         num_samples=num_samples,
         batch_size=batch_size,
     )
-    metrics = output_metrics(
-        outputs, key=k_metrics, extractor=extractor, dataset_name=run.dataset.name
-    )
-    metrics = {
+    header = {
         "workdir": workdir,
         "step": run.step,
         "model": run.config.model.name,
         "data": run.dataset.name,
         "seed": seed,
-        **metrics,
     }
-    paths = write_figures(os.path.join(workdir, "eval"), outputs)
     path = os.path.join(workdir, "eval.json")
-    with open(path, "w") as f:
-        json.dump(metrics, f, indent=2)
+    # Each part is written as soon as it is computed: a later part that fails (NaN
+    # codes, images a classifier rejects) leaves the earlier numbers on disk.
+    metrics = {**header, **output_metrics(outputs, key=k_metrics, extractor=None)}
+    metrics["notes"] = []
+    write_json(path, metrics)
+    if extractor is not None:
+        metrics = _with_sample_quality(metrics, outputs, k_metrics, extractor, run.dataset.name)
+        write_json(path, metrics)
+    else:
+        metrics["notes"].append("sample quality skipped: no feature extractor given")
+    try:
+        paths = write_figures(os.path.join(workdir, "eval"), outputs)
+    except (ValueError, np.linalg.LinAlgError) as e:
+        paths = []
+        metrics["notes"].append(f"figures not written: {type(e).__name__}: {e}")
+    write_json(path, metrics)
     return metrics, [path, *paths]
+
+
+def _with_sample_quality(metrics, outputs, key, extractor, dataset_name) -> dict[str, Any]:
+    """``metrics`` plus `output_metrics`' sample quality of the samplers whose decoded
+    samples are finite; a sampler with NaN samples (e.g. a GMM fitted to NaN codes) or
+    a classifier that rejects the images gets a note instead."""
+    bad = [s for s in ("prior", "gmm") if not np.isfinite(getattr(outputs, f"x_{s}")).all()]
+    notes = [f"sample quality of {s} samples not computed: decoded samples not finite"
+             for s in bad]  # fmt: skip
+    if len(bad) == 2:
+        return {**metrics, "notes": metrics["notes"] + notes}
+    if bad:  # score the finite sampler twice and keep its numbers only
+        good = {"prior": "gmm", "gmm": "prior"}[bad[0]]
+        outputs = outputs._replace(**{f"x_{bad[0]}": getattr(outputs, f"x_{good}")})
+    try:
+        full = output_metrics(outputs, key=key, extractor=extractor, dataset_name=dataset_name)
+    except ValueError as e:
+        return {**metrics, "notes": [*metrics["notes"], f"sample quality not computed: {e}"]}
+    added = {k: v for k, v in full.items() if k not in metrics and not any(
+        k.endswith((f"_{b}", f"_{b}_std")) for b in bad)}  # fmt: skip
+    return {**metrics, **added, "notes": [*metrics["notes"], *full["notes"], *notes]}
+
+
+def write_json(path: str, metrics: dict[str, Any]) -> None:
+    """``metrics`` as strict JSON: a NaN or Inf number becomes ``null``, and a note in
+    ``metrics["notes"]`` names it (``metrics`` is updated in place)."""
+    bad = [k for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v)]
+    for k in bad:
+        metrics["notes"].append(f"{k} was {metrics[k]} (written as null)")
+        metrics[k] = None
+    with open(path + ".tmp", "w") as f:
+        json.dump(metrics, f, indent=2, allow_nan=False)
+    os.replace(path + ".tmp", path)
 
 
 def summary(metrics: dict[str, Any], paths: list[str]) -> str:
@@ -177,7 +234,7 @@ def summary(metrics: dict[str, Any], paths: list[str]) -> str:
         f"  {shown}",
         *(f"  note: {n}" for n in metrics["notes"]),
         f"wrote {paths[0]}",
-        f"  and {len(paths) - 1} figures in {os.path.dirname(paths[-1])}",
+        *([f"  and {len(paths) - 1} figures in {os.path.dirname(paths[-1])}"] if paths[1:] else []),
     ]
     return "\n".join(lines)
 
@@ -191,10 +248,14 @@ def main(argv, flag_values=None):
     if "verbosity" in f and not f["verbosity"].present:
         logging.set_verbosity(logging.WARNING)  # Orbax logs every restore at INFO
     try:
+        if f.num_samples < 1:
+            raise ConfigError(f"--num_samples={f.num_samples} must be >= 1")
         metrics, paths = evaluate_workdir(
             f.workdir, num_samples=f.num_samples, extractor=f.extractor, seed=f.seed, step=f.step
         )
-    except WorkdirError as e:
+    except ConfigError as e:  # user errors: one line; bugs keep their traceback
+        if f.verbose:
+            raise
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
     print(summary(metrics, paths))
@@ -215,6 +276,7 @@ def define_flags(flag_values=None) -> None:
     )
     flags.DEFINE_integer("seed", 0, "PRNG seed of the evaluation", flag_values=fv)
     flags.DEFINE_integer("step", None, "checkpoint step (default: the newest)", flag_values=fv)
+    flags.DEFINE_bool("verbose", False, "tracebacks for user errors too", flag_values=fv)
     flags.mark_flags_as_required(["workdir"], flag_values=fv)
 
 

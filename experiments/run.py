@@ -6,7 +6,10 @@ Flags:
                The config is locked: a misspelt field is an error, not a new field.
   --workdir    outputs (checkpoints, metrics.jsonl, PNG grids, config.json); default
                ``runs/<config file stem>``. Re-running the same command resumes from
-               the newest checkpoint there.
+               the newest checkpoint there; a workdir belongs to one run, so a command
+               whose model, network, data or optimiser differ from its config.json is
+               refused (see experiments/common.py for the fields that may change).
+  --verbose    show the traceback of a user error (bad config or workdir), not one line
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import sys
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from genjax.training import NonFiniteLossError, train_and_evaluate
+from genjax.training import ConfigError, NonFiniteLossError, train_and_evaluate
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "experiment config file, e.g. experiments/wae_mmd.py", lock_config=True
@@ -25,6 +28,7 @@ _CONFIG = config_flags.DEFINE_config_file(
 _WORKDIR = flags.DEFINE_string(
     "workdir", None, "output directory (default: runs/<config file stem>)"
 )
+_VERBOSE = flags.DEFINE_bool("verbose", False, "tracebacks for user errors too")
 flags.mark_flags_as_required(["config"])
 
 
@@ -72,7 +76,9 @@ def main(argv):
         _exit_usage(str(e))
     try:
         train_and_evaluate(config, workdir)
-    except NonFiniteLossError as e:
+    except (ConfigError, NonFiniteLossError) as e:  # user errors; bugs keep the traceback
+        if _VERBOSE.value:
+            raise
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
 

@@ -5,7 +5,7 @@ made of (state, jitted steps, mesh, checkpoints, evaluation, image grids) are
 exported for notebooks and custom loops.
 """
 
-from genjax.training.checkpoint import Checkpoints
+from genjax.training.checkpoint import CheckpointError, Checkpoints
 from genjax.training.evaluate import evaluate_dataset, make_eval_fn, make_visualise_fn
 from genjax.training.images import image_grid, is_image_shape, save_image_grid
 from genjax.training.loop import (
@@ -34,13 +34,17 @@ from genjax.training.step import (
     multi_step,
     train_step,
 )
+from genjax.training.workdir import ConfigError, check_workdir, validate_config
 
 __all__ = [
+    "CheckpointError",
     "Checkpoints",
+    "ConfigError",
     "NonFiniteLossError",
     "TrainState",
     "batch_sharding",
     "check_batch_size",
+    "check_workdir",
     "default_steps_per_dispatch",
     "evaluate_dataset",
     "image_grid",
@@ -66,4 +70,5 @@ __all__ = [
     "to_host",
     "train_and_evaluate",
     "train_step",
+    "validate_config",
 ]

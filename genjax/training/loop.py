@@ -28,7 +28,7 @@ from jax.sharding import Mesh
 from genjax import data
 from genjax.evaluation.report import evaluate_model, scalar_metrics
 from genjax.models.base import Model
-from genjax.training.checkpoint import Checkpoints
+from genjax.training.checkpoint import CheckpointError, Checkpoints
 from genjax.training.evaluate import (
     evaluate_dataset,
     make_eval_fn,
@@ -52,6 +52,7 @@ from genjax.training.step import (
     make_indexed_multi_step,
     make_multi_step,
 )
+from genjax.training.workdir import ConfigError, check_workdir, config_json, validate_config
 
 # Streams of randomness, each folded with the step (and the player or batch).
 INIT, TRAIN, EVAL, IMAGES, FULL_EVAL = range(5)
@@ -93,23 +94,31 @@ def initialize_distributed(dist) -> None:
 
 
 def load_dataset(config) -> data.Dataset:
+    """The dataset ``config.data`` names; a source that is unknown or absent is a
+    `ConfigError` whose message says how to get it."""
     d = config.data
-    return data.load(
-        d.source,
-        data_dir=d.data_dir,
-        max_train=d.max_train,
-        max_test=d.max_test,
-        seed=config.seed,
-        download=d.get("download", True),
-        rescale=d.get("rescale", "none"),
-        standardize=d.get("standardize", False),
-    )
+    try:
+        return data.load(
+            d.source,
+            data_dir=d.data_dir,
+            max_train=d.max_train,
+            max_test=d.max_test,
+            seed=config.seed,
+            download=d.get("download", True),
+            rescale=d.get("rescale", "none"),
+            standardize=d.get("standardize", False),
+        )
+    except (ValueError, FileNotFoundError) as e:
+        raise ConfigError(f"data.source={d.source!r}: {e}") from e
 
 
 def build_model(config, input_shape) -> Model:
     from genjax import models
 
-    return models.build_model(config.model, tuple(input_shape))
+    try:
+        return models.build_model(config.model, tuple(input_shape))
+    except ValueError as e:
+        raise ConfigError(f"model: {e}") from e
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,18 +149,37 @@ def train_and_evaluate(config, workdir: str, *, model=None, dataset=None):
     ``[n, *shape]``) replace the ones the config names, for notebooks and tests.
     Raises `NonFiniteLossError` when a loss term turns NaN or Inf.
     """
-    initialize_distributed(config.distributed)
+    validate_config(config)
     workdir = os.path.abspath(workdir)
-    os.makedirs(workdir, exist_ok=True)
+    check_workdir(workdir, config)  # before anything is loaded or written
+    initialize_distributed(config.distributed)
     dataset = load_dataset(config) if dataset is None else dataset
     # Values the model's output cannot produce (e.g. images in [0, 255] for a sigmoid
     # decoder) would train silently to a meaningless loss.
-    data.check_range(dataset, output_activation=config.model.get("output_activation", "sigmoid"))
+    try:
+        data.check_range(
+            dataset, output_activation=config.model.get("output_activation", "sigmoid")
+        )
+    except ValueError as e:
+        raise ConfigError(str(e)) from e
     x_train, x_test = np.asarray(dataset.train), np.asarray(dataset.test)
     model = build_model(config, x_train.shape[1:]) if model is None else model
     mesh = make_mesh()
-    check_batch_size(config.train.batch_size, mesh)
-    optimizers = make_optimizers(config.optim, tuple(model.players), config.train.num_steps)
+    try:
+        check_batch_size(config.train.batch_size, mesh)
+        _eval_batch_size(config, len(x_test), mesh.devices.size)
+        optimizers = make_optimizers(config.optim, tuple(model.players), config.train.num_steps)
+    except ValueError as e:
+        raise ConfigError(str(e)) from e
+    if config.train.batch_size > len(x_train):
+        raise ConfigError(
+            f"train.batch_size={config.train.batch_size} is larger than the "
+            f"{len(x_train)} training examples"
+        )
+    try:
+        os.makedirs(workdir, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"workdir {workdir} cannot be created: {e}") from e
 
     init = jax.jit(
         lambda key, x: init_train_state(model, optimizers, key, x), out_shardings=replicated(mesh)
@@ -160,12 +188,22 @@ def train_and_evaluate(config, workdir: str, *, model=None, dataset=None):
     checkpoints = Checkpoints(
         os.path.join(workdir, "checkpoints"), max_to_keep=config.cadence.keep_checkpoints
     )
-    if checkpoints.latest_step() is not None:
-        state = checkpoints.restore(state)
-    start = int(to_host(state.step))
     main = jax.process_index() == 0
-    reporter = Reporter(workdir, total=config.train.num_steps, initial=start, enabled=main)
+    reporter = None
     try:
+        if checkpoints.latest_step() is not None:
+            try:
+                state = checkpoints.restore(state)
+            except CheckpointError as e:
+                raise ConfigError(
+                    f"{e}; move {checkpoints.directory} away to train from scratch"
+                ) from e
+        start = int(to_host(state.step))
+        reporter = Reporter(workdir, total=config.train.num_steps, initial=start, enabled=main)
+        for step, why in checkpoints.skipped:
+            reporter.message(
+                f"Skipped the checkpoint at step {step}, which does not restore: {why}"
+            )
         if start:
             reporter.message(
                 f"Resuming from the checkpoint at step {start} in {checkpoints.directory}"
@@ -173,12 +211,65 @@ def train_and_evaluate(config, workdir: str, *, model=None, dataset=None):
         else:
             reporter.message(f"Training from scratch in {workdir}")
         if main:
-            _write_config(config, workdir, reporter)
+            with open(os.path.join(workdir, "config.json"), "w") as f:
+                f.write(config_json(config))
         run = _Run(config, workdir, model, mesh, checkpoints, reporter, x_train, x_test)
+        if start >= config.train.num_steps:
+            return state, _finished(run, state, start)
         return _train(run, optimizers, state, start)
     finally:
-        reporter.close()
+        if reporter is not None:
+            reporter.close()
         checkpoints.close()
+
+
+def _eval_batch_size(config, num_test: int, num_devices: int) -> int:
+    """``eval.batch_size`` capped at the test split, rounded down to the devices."""
+    batch = min(config.eval.batch_size, num_test)
+    batch -= batch % num_devices
+    if batch < 1:
+        raise ValueError(
+            f"the test split has {num_test} examples, fewer than the {num_devices} devices "
+            "an evaluation batch is split over (raise data.max_test)"
+        )
+    return batch
+
+
+def _finished(run: _Run, state: TrainState, start: int) -> dict[str, float]:
+    """A re-run of a finished run: its recorded final metrics, nothing appended or
+    overwritten (the held-out evaluation runs only when the run ended before it)."""
+    path = os.path.join(run.workdir, "final_metrics.json")
+    num_steps = run.config.train.num_steps
+    run.reporter.message(
+        f"Already at step {start} >= num_steps={num_steps}: nothing to train "
+        f"(raise --config.train.num_steps to train on; experiments.evaluate evaluates)"
+    )
+    if os.path.exists(path):
+        with open(path) as f:
+            recorded = json.load(f)
+        if recorded.get("step") == start:
+            return {k: v for k, v in recorded.items() if k != "step"}
+    logged = _records(run.reporter.path, start, "eval")
+    if logged is None:
+        evaluate, _, _ = _evaluators(run)
+        logged = evaluate(state, start)
+    metrics = {f"eval/{n}": v for n, v in logged.items()}
+    if run.main:
+        with open(path, "w") as f:
+            json.dump({"step": start, **metrics}, f, indent=2)
+    return metrics
+
+
+def _records(path: str, step: int, split: str) -> dict[str, float] | None:
+    """The scalars of the ``split`` record at ``step`` in a metrics.jsonl, or None."""
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        for line in f:
+            record = json.loads(line)
+            if record.get("step") == step and record.get("split") == split:
+                return {k: v for k, v in record.items() if k not in ("step", "split")}
+    return None
 
 
 def steps_per_dispatch(config) -> int:
@@ -262,10 +353,13 @@ def _train(run: _Run, optimizers, state: TrainState, start: int):
         t0 = time.perf_counter()
         if due["log"]:
             last_train = reporter.log(end, "train", window.mean_and_reset())
-        if due["checkpoint"]:
-            run.checkpoints.save(state)
         if due["eval"]:
             last_eval = evaluate(state, end)
+        if due["checkpoint"]:
+            # The held-out figure at this step ranks it for the best-checkpoint slot.
+            best = config.cadence.get("keep_best", "rec_error")
+            ranked = due["eval"] and best and best in last_eval
+            run.checkpoints.save(state, metric=(best, last_eval[best]) if ranked else None)
         if due["full"]:
             full_evaluate(state, end)
         if due["image"]:
@@ -274,21 +368,15 @@ def _train(run: _Run, optimizers, state: TrainState, start: int):
             if end == num_steps and paths:
                 reporter.message("image grids: " + ", ".join(paths))
         timers["events"] += time.perf_counter() - t0
-    if start >= num_steps:
-        reporter.message(f"Already at step {start} >= num_steps={num_steps}; evaluating only")
-        last_eval = evaluate(state, start)
-        visualise(state, start)
-
     summary = _timing(timers, time.perf_counter() - wall0, num_steps - start)
-    if num_steps > start:
-        reporter.message(
-            f"Trained steps {start}..{num_steps} in {format_seconds(summary['time/wall_s'])}: "
-            f"{summary['time/steps_per_sec']:.1f} steps/s after {timers['compile']:.1f} s of "
-            f"compilation; {timers['events']:.1f} s of evaluation/images/checkpoints; host "
-            f"work outside the jitted step at most {100 * summary['time/outside_fraction']:.1f}%"
-            f" of the training time (batches {100 * summary['time/input_fraction']:.1f}%, "
-            f"logging {100 * summary['time/logging_fraction']:.1f}%)"
-        )
+    reporter.message(
+        f"Trained steps {start}..{num_steps} in {format_seconds(summary['time/wall_s'])}: "
+        f"{summary['time/steps_per_sec']:.1f} steps/s after {timers['compile']:.1f} s of "
+        f"compilation; {timers['events']:.1f} s of evaluation/images/checkpoints; host "
+        f"work outside the jitted step at most {100 * summary['time/outside_fraction']:.1f}%"
+        f" of the training time (batches {100 * summary['time/input_fraction']:.1f}%, "
+        f"logging {100 * summary['time/logging_fraction']:.1f}%)"
+    )
     metrics = {**last_train, **{f"eval/{n}": v for n, v in last_eval.items()}, **summary}
     if run.main:
         with open(os.path.join(run.workdir, "final_metrics.json"), "w") as f:
@@ -304,8 +392,7 @@ def _evaluators(run: _Run):
     ``eval_full``."""
     config, mesh = run.config, run.mesh
     eval_fn = make_eval_fn(run.model, mesh)
-    eval_batch = min(config.eval.batch_size, len(run.x_test))
-    eval_batch -= eval_batch % mesh.devices.size
+    eval_batch = _eval_batch_size(config, len(run.x_test), mesh.devices.size)
     x_eval = run.x_test[: max(config.eval.num_examples, eval_batch)]
     enough = len(run.x_test) >= NUM_VISUALISED + 2 * NUM_INTERPOLATED
     pool = run.x_test if enough else run.x_train
@@ -368,14 +455,3 @@ def _timing(timers, wall: float, trained: int) -> dict[str, float]:
 def _due(every: int, begin: int, end: int) -> bool:
     """Whether a multiple of ``every`` lies in ``(begin, end]``."""
     return every > 0 and end // every > begin // every
-
-
-def _write_config(config, workdir: str, reporter: Reporter) -> None:
-    path = os.path.join(workdir, "config.json")
-    text = config.to_json_best_effort(indent=2, sort_keys=True)
-    if os.path.exists(path):
-        with open(path) as f:
-            if f.read() != text:
-                reporter.message(f"note: the config differs from the previous {path}")
-    with open(path, "w") as f:
-        f.write(text)

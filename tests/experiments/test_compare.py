@@ -74,3 +74,15 @@ def test_markdown_table_layout():
     assert lines[2] == "| vae     |       25.0 | 0.0123 ± 0.0004 |           12 |"
     assert lines[3] == "| wae_mmd |       19.5 |               – |            – |"
     assert len({len(line) for line in lines}) == 1 and table.endswith("\n")
+
+
+def test_a_workdir_of_another_run_is_not_reused(tmp_path):  # issue 12, item 4
+    from genjax.training import ConfigError
+
+    (tmp_path / "ae").mkdir()
+    recorded = compare.make_config("ae", budget=4, max_train=256, overrides=tiny_overrides())
+    (tmp_path / "ae" / "config.json").write_text(recorded.to_json_best_effort())
+    asked = [*tiny_overrides(), "model.latent_dim=4"]
+    with pytest.raises(ConfigError, match="model.latent_dim: 16 there, 4 asked"):
+        compare.compare(["ae"], budget=8, root=str(tmp_path), max_train=256, overrides=asked)
+    assert not (tmp_path / "ae" / "checkpoints").exists()  # refused before training

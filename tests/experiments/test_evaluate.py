@@ -146,6 +146,29 @@ def test_missing_workdir_or_checkpoint_is_a_clear_error(tmp_path, capsys):
     assert not os.path.exists(tmp_path / "checkpoints")  # looking does not create it
 
 
+@needs_data
+def test_nan_codes_give_strict_json_with_notes_and_no_crash(workdir, tmp_path):  # issue 12.15
+    import shutil
+
+    import jax.numpy as jnp
+
+    from genjax.training import Checkpoints
+
+    shutil.copytree(workdir, tmp_path / "w")
+    run = evaluate.restore_workdir(str(tmp_path / "w"))
+    params = dict(run.state.params)
+    params["encoder"] = jax.tree.map(lambda p: p * jnp.nan, params["encoder"])
+    with Checkpoints(tmp_path / "w" / "checkpoints") as checkpoints:
+        checkpoints.save(run.state.replace(step=jnp.int32(run.step + 1), params=params))
+    metrics, _ = evaluate.evaluate_workdir(str(tmp_path / "w"), num_samples=32, extractor=None)
+    text = (tmp_path / "w" / "eval.json").read_text()
+    strict = json.loads(text, parse_constant=lambda c: pytest.fail(f"bare {c} in eval.json"))
+    assert strict["step"] == run.step + 1 and strict["rec_error"] is None
+    assert "rec_error was nan (written as null)" in strict["notes"]
+    assert any(note.startswith("figures not written") for note in strict["notes"])
+    assert metrics == strict
+
+
 def test_norm_histogram_and_scatter_figures(tmp_path):
     z = np.asarray(jax.random.normal(jax.random.key(0), (300, 5)))
     assert _is_png(save_norm_histogram(tmp_path / "norms.png", z))
