@@ -213,7 +213,7 @@ def sha256_hex(data: bytes) -> str:
 
 
 def load_feature_extractor(
-    dataset: str = "fashion_mnist", *, directory=None, batch_size: int = 256
+    dataset: str = "fashion_mnist", *, directory=None, batch_size: int | None = None
 ) -> FeatureExtractor:
     """The stored classifier for ``dataset`` as a `FeatureExtractor`, or Inception's features.
 
@@ -233,7 +233,8 @@ def load_feature_extractor(
       directory: where ``<dataset>.npz`` and ``.json`` are; default: the
         package's ``weights`` folder (`weights_dir`). Pass the ``--out`` of
         your own training run to use its weights.
-      batch_size: images per compiled call.
+      batch_size: images per compiled call (default 256; Inception's 100, whose
+        activations take ~20 MB per image).
 
     Raises:
       FileNotFoundError: no weights for ``dataset``; the message gives the
@@ -251,7 +252,7 @@ def load_feature_extractor(
     if dataset == "inception":
         from genjax.evaluation.inception import load_inception_extractor
 
-        return load_inception_extractor(batch_size=batch_size)
+        return load_inception_extractor(batch_size=100 if batch_size is None else batch_size)
     if dataset.endswith(".npz") and directory is None:
         path = pathlib.Path(dataset).expanduser()
         directory, dataset = path.parent, path.stem
@@ -278,7 +279,10 @@ def load_feature_extractor(
     }
     module = Classifier(**architecture)
     return FeatureExtractor(
-        params_from_bytes(data, module), module=module, batch_size=batch_size, info=info
+        params_from_bytes(data, module),
+        module=module,
+        batch_size=256 if batch_size is None else batch_size,
+        info=info,
     )
 
 

@@ -189,6 +189,9 @@ def test_written_weights_load_back(tmp_path, real, extractor):
     write_weights(extractor.params, info, str(tmp_path), "my_set")
     loaded = load_feature_extractor("my_set", directory=tmp_path)
     np.testing.assert_array_equal(loaded(real[:4]), extractor(real[:4]))
+    by_path = load_feature_extractor(str(tmp_path / "my_set.npz"))  # as --extractor=PATH
+    np.testing.assert_array_equal(by_path(real[:4]), extractor(real[:4]))
+    assert by_path.batch_size == 256
 
 
 def test_tampered_weights_are_refused(tmp_path, extractor):
