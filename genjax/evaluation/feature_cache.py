@@ -3,7 +3,7 @@ test images take minutes on a CPU; every evaluation of every model needs them).
 
 A file per (dataset name, split, count, extractor weights, image content):
 ``<cache>/features/<dataset>_<split>_<n>_<weights sha256[:12]>_<images sha256[:12]>.npy``
-under `genjax.evaluation.inception_weights.cache_dir` (``$GENJAX_CACHE`` or
+under `genjax.evaluation.inception.weights.cache_dir` (``$GENJAX_CACHE`` or
 ``~/.cache/genjax``). The content hash makes a stale file impossible to
 pick up when a dataset's files change; the name says what it holds.
 """
@@ -16,7 +16,7 @@ import re
 
 import numpy as np
 
-from genjax.evaluation.inception_weights import cache_dir
+from genjax.evaluation.inception.weights import cache_dir
 
 
 def features_path(

@@ -17,7 +17,6 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from genjax.evaluation import inception_net, inception_weights
 from genjax.evaluation.inception import (
     InceptionExtractor,
     batched_over_devices,
@@ -26,6 +25,8 @@ from genjax.evaluation.inception import (
     preprocess,
     resize_matrix,
 )
+from genjax.evaluation.inception import net as inception_net
+from genjax.evaluation.inception import weights as inception_weights
 from genjax.evaluation.torchscript import read_torchscript
 
 DATA = pathlib.Path(__file__).parent / "data"

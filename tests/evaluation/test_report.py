@@ -75,7 +75,8 @@ def test_inception_metrics_are_named_fid_kid_and_match_direct_computation(
 
 
 def test_inception_without_weights_skips_with_the_fetch_command(tmp_path, monkeypatch):
-    from genjax.evaluation import extractors, inception_weights
+    from genjax.evaluation import extractors
+    from genjax.evaluation.inception import weights as inception_weights
 
     monkeypatch.setenv("GENJAX_CACHE", str(tmp_path))
     monkeypatch.setattr(inception_weights, "_installed_package_file", lambda: None)

@@ -144,7 +144,7 @@ def fetch_weights(source=None, *, target=None) -> pathlib.Path:
 
 def params_from_torchscript(tree: dict) -> dict:
     """The archive's module tree (`genjax.evaluation.torchscript.read_torchscript`) →
-    Flax params of `genjax.evaluation.inception_net.InceptionV3`, batch norms folded.
+    Flax params of `genjax.evaluation.inception.net.InceptionV3`, batch norms folded.
 
     Each ``Conv2dLayer`` (``weight [o, i, kh, kw]``, ``beta, mean, var [o]``) computes
     ``relu((conv(x, W) − mean) / sqrt(var + 1e-3) + beta)``; with

@@ -1,10 +1,10 @@
 """Inception pool features of images in [0, 1], as every published FID computes them.
 
 `inception_features` resizes, scales and runs the FID Inception-v3
-(`genjax.evaluation.inception_net`) in fixed-size jitted batches, sharded
+(`genjax.evaluation.inception.net`) in fixed-size jitted batches, sharded
 over the devices; `load_inception_params` reads the weights (get them once
 with ``python -m genjax.evaluation.inception --fetch``, see
-`genjax.evaluation.inception_weights`); `InceptionExtractor` is the
+`genjax.evaluation.inception.weights`); `InceptionExtractor` is the
 `FeaturesFn` that ``load_feature_extractor("inception")`` returns, whose
 distances `genjax.evaluation.report` names ``fid`` and ``kid``.
 
@@ -32,8 +32,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec
 
-from genjax.evaluation import inception_weights
-from genjax.evaluation.inception_net import SIZE, InceptionV3
+from genjax.evaluation.inception import weights as inception_weights
+from genjax.evaluation.inception.net import SIZE, InceptionV3
 from genjax.evaluation.torchscript import read_torchscript
 
 
@@ -264,7 +264,3 @@ def main(argv=None) -> int:
         return 1
     print(f"stored the FID Inception weights at {pathlib.Path(path)}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

