@@ -315,9 +315,11 @@ def evaluate_model(
       model, params, state, dataset, num_samples, gmm_components, gmm_max_codes,
         batch_size: as in `model_outputs`.
       key: PRNG key; the same key gives the same numbers.
-      extractor: a dataset name for genjax's classifier (``"fashion_mnist"``), any
-        `FeaturesFn` (``[n, H, W, C]`` in [0, 1] → ``[n, k]``), or None to skip sample
-        quality.
+      extractor: a dataset name for genjax's classifier (``"fashion_mnist"``) or a path
+        to its ``.npz``; ``"inception"`` for the FID Inception-v3, reported as
+        ``fid_{prior,gmm}`` and ``kid_{prior,gmm}`` (citable at ``num_samples=10000``;
+        the real images' features cached on disk); any `FeaturesFn` (``[n, H, W, C]`` in
+        [0, 1] → ``[n, k]``); or None to skip sample quality.
 
     Returns:
       A JSON-serialisable dict (Python scalars, ``notes`` a list of strings).
