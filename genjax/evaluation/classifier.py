@@ -72,11 +72,11 @@ class Classifier(nn.Module):
 
     422k parameters (1.7 MB in float32), 1.46 M multiply-adds per image.
 
-    >>> classifier = Classifier()
-    >>> variables = classifier.init(jax.random.key(0), jnp.zeros((1, 28, 28, 1)))
-    >>> features, logits = classifier.apply(variables, jnp.zeros((5, 28, 28, 1)))
-    >>> features.shape, logits.shape
-    ((5, 128), (5, 10))
+    >>> classifier = Classifier()  # shapes only (eval_shape): nothing is computed
+    >>> variables = jax.eval_shape(classifier.init, jax.random.key(0), jnp.zeros((1, 28, 28, 1)))
+    >>> features, logits = jax.eval_shape(classifier.apply, variables, jnp.zeros((5, 28, 28, 1)))
+    >>> features.shape, logits.shape, variables["params"]["Conv_0"]["kernel"].shape
+    ((5, 128), (5, 10), (5, 5, 1, 32))
     """
 
     channels: tuple[int, ...] = (32, 64)
