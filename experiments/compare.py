@@ -22,6 +22,9 @@ Flags:
   --workdir_root  where the runs live (default runs/compare)
   --max_train, --max_test   data subsets, for quick runs (default: all)
   --num_samples   samples per model for sample quality (default 2000)
+  --extractor     features for sample quality: "auto" (genjax's classifier for the data,
+                  default), "inception" (FID and KID columns; fetch the weights once:
+                  python -m genjax.evaluation.inception --fetch), or a classifier's .npz path
   --set           extra config overrides applied to every model, e.g.
                   ``--set=train.batch_size=64`` (repeatable; unknown fields are errors)
   --verbose       show the traceback of a user error, not one line
@@ -129,6 +132,7 @@ def compare(
     max_test: int | None = None,
     num_samples: int = 2000,
     overrides: Sequence[str] = (),
+    extractor: str = "auto",
     log=print,
 ) -> tuple[str, list[dict[str, Any]]]:
     """Train or reuse, then evaluate, each of ``names``; writes ``comparison.md`` and
@@ -168,20 +172,32 @@ def compare(
                 if latest_checkpoint_step(workdir) is None:
                     rows.append({"model": name, "notes": [failure]})
                     continue
-        metrics, _ = evaluate_workdir(workdir, num_samples=num_samples)
+        metrics, _ = evaluate_workdir(workdir, num_samples=num_samples, extractor=extractor)
         log(f"[{name}] wrote {os.path.join(workdir, 'eval.json')}")
         if failure:
             metrics["notes"] = [failure, *metrics["notes"]]
         rows.append({**metrics, "model": name})
         for metric, points in read_curves(workdir).items():
             curves.setdefault(metric, {})[name] = points
-    table = markdown_table(rows, COLUMNS)
     n = sorted({r["num_samples"] for r in rows if "num_samples" in r})
     data = ", ".join(sorted({r["data"] for r in rows if "data" in r}))
+    columns = COLUMNS
+    distance = (
+        "FD: Fréchet distance in genjax classifier features (not Inception; not comparable "
+        "with published FIDs)"
+    )
+    if extractor == "inception":
+        fid = ("fid_prior", "fid_gmm", "kid_prior", "kid_gmm")
+        columns = tuple(c for c in COLUMNS if not c.startswith("fd_classifier"))
+        columns = columns[:3] + fid + columns[3:]
+        distance = (
+            "FID and KID: in the FID Inception-v3 (TF graph 2015-12-05) pool features, "
+            "grayscale repeated to RGB, resized to 299x299 (TF1 bilinear)"
+        )
+    table = markdown_table(rows, columns)
     caption = (
         f"Models trained on {data} for {budget} steps each. Rec. error: mean over "
-        f"test examples of the summed squared error. FD: Fréchet distance in genjax "
-        f"classifier features (not Inception; not comparable with published FIDs) between "
+        f"test examples of the summed squared error. {distance}, between "
         f"{'/'.join(map(str, n))} decoded prior (or GMM) samples and as many test images; "
         f"precision/recall of prior samples (k = 3). Skewness, kurtosis: Mardia's, of test "
         f"codes against N(0, I); CW normality: squared Cramer-Wold distance to N(0, I)."
@@ -221,6 +237,7 @@ def main(argv, flag_values=None):
             max_test=f.max_test,
             num_samples=f.num_samples,
             overrides=f.set,
+            extractor=f.extractor,
         )
     except ConfigError as e:  # user errors: one line; bugs keep their traceback
         if f.verbose:
@@ -255,6 +272,12 @@ def define_flags(flag_values=None) -> None:
         "set", [], "config override path=value for every model", flag_values=fv
     )
     flags.DEFINE_bool("verbose", False, "tracebacks for user errors too", flag_values=fv)
+    flags.DEFINE_string(
+        "extractor",
+        "auto",
+        "'auto' (the data's classifier), 'inception', or a .npz path",
+        flag_values=fv,
+    )
     flags.mark_flags_as_required(["budget"], flag_values=fv)
 
 

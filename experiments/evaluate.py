@@ -12,8 +12,10 @@ Flags:
   --workdir      a directory written by ``python -m experiments.run`` (required)
   --num_samples  samples (and real test images) for sample quality and latent statistics;
                  FD is biased like 1/n, so compare runs at equal values (default 2000)
-  --extractor    features for sample quality: a dataset name of genjax's classifier, "auto"
-                 (the config's data source) or "none" (skip)
+  --extractor    features for sample quality: "auto" (genjax's classifier for the config's
+                 data source), "inception" (FID and KID in the FID Inception-v3; fetch its
+                 weights once: python -m genjax.evaluation.inception --fetch), a classifier
+                 dataset name or a path to its .npz, or "none" (skip)
   --step         evaluate this checkpoint instead of the newest
   --seed         PRNG seed of the evaluation (prior and GMM draws, KID subsets)
   --verbose      show the traceback of a user error (bad workdir, flags), not one line
@@ -272,7 +274,11 @@ def define_flags(flag_values=None) -> None:
         "num_samples", 2000, "samples and real images for sample quality", flag_values=fv
     )
     flags.DEFINE_string(
-        "extractor", "auto", "classifier dataset name, 'auto' or 'none'", flag_values=fv
+        "extractor",
+        "auto",
+        "'auto' (the data's classifier), 'inception' (FID/KID), a classifier name or .npz "
+        "path, or 'none'",
+        flag_values=fv,
     )
     flags.DEFINE_integer("seed", 0, "PRNG seed of the evaluation", flag_values=fv)
     flags.DEFINE_integer("step", None, "checkpoint step (default: the newest)", flag_values=fv)

@@ -9,7 +9,11 @@ and ex-post samplers.
 - `latent_statistics`, `to_json_dict` (normality and active units of held-out codes);
 - `load_feature_extractor`, `FeatureExtractor`, `Classifier`, `FeaturesFn`,
   `sample_quality`, `weights_dir` (genjax's own 28x28x1 classifier features,
-  ``fd_classifier`` / ``kid_classifier``, and the pluggable extractor format).
+  ``fd_classifier`` / ``kid_classifier``, and the pluggable extractor format);
+- `inception_features`, `load_inception_params`, `InceptionExtractor` (the FID
+  Inception-v3 of 2015-12-05 in Flax; ``load_feature_extractor("inception")``
+  and ``evaluate_model(..., extractor="inception")`` give ``fid`` and ``kid``;
+  weights once with ``python -m genjax.evaluation.inception --fetch``).
 
 Each function's docstring gives its formula, shapes, cost and reference.
 """
@@ -38,6 +42,11 @@ from genjax.evaluation.frechet import (
     frechet_distance_from_statistics,
 )
 from genjax.evaluation.gmm import GMM, fit_gmm, gmm_log_prob, sample_gmm
+from genjax.evaluation.inception import (
+    InceptionExtractor,
+    inception_features,
+    load_inception_params,
+)
 from genjax.evaluation.kid import kernel_inception_distance, polynomial_kernel
 from genjax.evaluation.latent import latent_statistics, to_json_dict
 from genjax.evaluation.prdc import knn_radii, precision_recall_density_coverage
@@ -54,6 +63,7 @@ __all__ = [
     "FeatureExtractor",
     "FeaturesFn",
     "GMM",
+    "InceptionExtractor",
     "ModelOutputs",
     "evaluate_model",
     "feature_statistics",
@@ -62,10 +72,12 @@ __all__ = [
     "frechet_distance",
     "frechet_distance_from_statistics",
     "gmm_log_prob",
+    "inception_features",
     "kernel_inception_distance",
     "knn_radii",
     "latent_statistics",
     "load_feature_extractor",
+    "load_inception_params",
     "markdown_table",
     "model_outputs",
     "output_metrics",

@@ -71,6 +71,12 @@ class Classifier(nn.Module):
     it needs no state and no key.
 
     422k parameters (1.7 MB in float32), 1.46 M multiply-adds per image.
+
+    >>> classifier = Classifier()  # shapes only (eval_shape): nothing is computed
+    >>> variables = jax.eval_shape(classifier.init, jax.random.key(0), jnp.zeros((1, 28, 28, 1)))
+    >>> features, logits = jax.eval_shape(classifier.apply, variables, jnp.zeros((5, 28, 28, 1)))
+    >>> features.shape, logits.shape, variables["params"]["Conv_0"]["kernel"].shape
+    ((5, 128), (5, 10), (5, 5, 1, 32))
     """
 
     channels: tuple[int, ...] = (32, 64)
@@ -207,9 +213,14 @@ def sha256_hex(data: bytes) -> str:
 
 
 def load_feature_extractor(
-    dataset: str = "fashion_mnist", *, directory=None, batch_size: int = 256
+    dataset: str = "fashion_mnist", *, directory=None, batch_size: int | None = None
 ) -> FeatureExtractor:
-    """The stored classifier for ``dataset`` as a `FeatureExtractor`.
+    """The stored classifier for ``dataset`` as a `FeatureExtractor`, or Inception's features.
+
+    ``"inception"`` gives the FID Inception-v3
+    (`genjax.evaluation.inception.InceptionExtractor`, ``[n, h, w, 1 or 3] ->
+    [n, 2048]``); a path to a ``<name>.npz``
+    file reads ``<name>.npz`` and ``<name>.json`` beside it.
 
     Reads ``weights/<dataset>.npz`` and ``weights/<dataset>.json`` from the
     package and checks the weights' sha256 against the JSON, so features are
@@ -222,14 +233,29 @@ def load_feature_extractor(
       directory: where ``<dataset>.npz`` and ``.json`` are; default: the
         package's ``weights`` folder (`weights_dir`). Pass the ``--out`` of
         your own training run to use its weights.
-      batch_size: images per compiled call.
+      batch_size: images per compiled call (default 256; Inception's 100, whose
+        activations take ~20 MB per image).
 
     Raises:
       FileNotFoundError: no weights for ``dataset``; the message gives the
         command that trains and writes them.
       ValueError: the weights' sha256 differs from the JSON's, or they do not
         fit the `Classifier`.
+
+    Example (the shipped Fashion-MNIST weights):
+      >>> extractor = load_feature_extractor("fashion_mnist")
+      >>> extractor(np.zeros((3, 28, 28, 1), np.float32)).shape
+      (3, 128)
+      >>> extractor.info["dataset"], extractor.info["test_accuracy"]
+      ('fashion_mnist', 0.918)
     """
+    if dataset == "inception":
+        from genjax.evaluation.inception import load_inception_extractor
+
+        return load_inception_extractor(batch_size=100 if batch_size is None else batch_size)
+    if dataset.endswith(".npz") and directory is None:
+        path = pathlib.Path(dataset).expanduser()
+        directory, dataset = path.parent, path.stem
     directory = weights_dir() if directory is None else pathlib.Path(directory)
     weights, record = directory / f"{dataset}.npz", directory / f"{dataset}.json"
     if not (weights.is_file() and record.is_file()):
@@ -253,7 +279,10 @@ def load_feature_extractor(
     }
     module = Classifier(**architecture)
     return FeatureExtractor(
-        params_from_bytes(data, module), module=module, batch_size=batch_size, info=info
+        params_from_bytes(data, module),
+        module=module,
+        batch_size=256 if batch_size is None else batch_size,
+        info=info,
     )
 
 
@@ -277,6 +306,7 @@ def sample_quality(
     nearest_k: int = 3,
     kid_subsets: int = 100,
     kid_subset_size: int = 1000,
+    real_features=None,
 ) -> dict[str, float]:
     """Fréchet distance, KID and precision/recall/density/coverage in an extractor's features.
 
@@ -291,6 +321,8 @@ def sample_quality(
       nearest_k: k of the k-NN balls (3, Kynkäänniemi et al.).
       kid_subsets, kid_subset_size: KID's subsets; the size is capped at
         ``min(n, m)``.
+      real_features: ``[n, k]`` features of ``real_images`` computed before (e.g.
+        cached on disk); None computes them.
 
     Returns:
       Python floats: ``fd_<name>`` (`frechet_distance`; biased upwards like
@@ -311,7 +343,14 @@ def sample_quality(
         extractor = load_feature_extractor(extractor)
     if isinstance(key, numbers.Integral):
         key = jax.random.key(key)
-    real = _features(extractor, real_images, "real_images")  # [n, k]
+    if real_features is None:
+        real = _features(extractor, real_images, "real_images")  # [n, k]
+    else:
+        real = jnp.asarray(real_features)
+        if real.ndim != 2 or real.shape[0] != np.shape(real_images)[0]:
+            raise ValueError(
+                f"real_features must be [{np.shape(real_images)[0]}, k], got {real.shape}"
+            )
     fake = _features(extractor, fake_images, "fake_images")  # [m, k]
     if real.shape[1] != fake.shape[1]:
         raise ValueError(f"real and fake features differ in size: {real.shape}, {fake.shape}")

@@ -25,6 +25,17 @@ class GMM(NamedTuple):
     ``scale_tril``: ``[K, d, d]`` lower Cholesky factors ``L_c`` of the
     covariances ``Σ_c = L_c L_cᵀ`` (kept instead of ``Σ_c`` because both the
     density and sampling need ``L_c``).
+
+    Example: two unit Gaussians at ∓2 on a line, sampled and evaluated.
+      >>> gmm = GMM(weights=jnp.array([0.5, 0.5]), means=jnp.array([[-2.0], [2.0]]),
+      ...           scale_tril=jnp.ones((2, 1, 1)))
+      >>> gmm.covariances.shape
+      (2, 1, 1)
+      >>> z = sample_gmm(gmm, jax.random.key(0), 4000)  # [n, d]
+      >>> z.shape, bool(abs(jnp.mean(z)) < 0.1), bool(abs(jnp.mean(z**2) - 5.0) < 0.3)
+      ((4000, 1), True, True)
+      >>> round(float(gmm_log_prob(gmm, jnp.array([[-2.0]]))[0]), 4)  # log(½N(0) + ½N(4))
+      -1.6118
     """
 
     weights: jax.Array

@@ -22,14 +22,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from genjax.evaluation.classifier import (
-    IMAGE_SHAPE,
-    FeatureExtractor,
-    FeaturesFn,
-    load_feature_extractor,
-    sample_quality,
-)
+from genjax.evaluation.classifier import FeaturesFn, sample_quality
+from genjax.evaluation.extractors import resolve_extractor
+from genjax.evaluation.feature_cache import cached_features
 from genjax.evaluation.gmm import GMM, fit_gmm, gmm_log_prob, sample_gmm
+from genjax.evaluation.inception import InceptionExtractor
 from genjax.evaluation.latent import latent_statistics
 
 NUM_SHOWN = 32  # reconstructions kept for the figure (first test examples)
@@ -189,57 +186,6 @@ def model_outputs(
     )
 
 
-@functools.lru_cache(maxsize=4)
-def _cached_extractor(name: str) -> FeatureExtractor:
-    # Periodic evaluation calls this every time; reading and hashing weights once suffices.
-    return load_feature_extractor(name)
-
-
-def resolve_extractor(extractor, example_shape, dataset_name: str | None = None):
-    """``(features_fn or None, description, notes)`` for `output_metrics`.
-
-    A dataset name loads genjax's classifier for it; ``None``, or a classifier whose
-    input shape (28x28x1) differs from ``example_shape``, gives ``None`` and a note
-    saying why sample quality is skipped. A user's `FeaturesFn` is taken as it is.
-    """
-    notes = []
-    if extractor is None:
-        return None, None, ["sample quality skipped: no feature extractor given"]
-    if isinstance(extractor, str):
-        if tuple(example_shape) != IMAGE_SHAPE:
-            return (
-                None,
-                None,
-                [
-                    f"sample quality skipped: the {extractor!r} classifier takes {IMAGE_SHAPE} "
-                    f"images, the data is {tuple(example_shape)}; pass a FeaturesFn for it"
-                ],
-            )
-        try:
-            extractor = _cached_extractor(extractor)
-        except FileNotFoundError as e:
-            return None, None, [f"sample quality skipped: {e}"]
-    if isinstance(extractor, FeatureExtractor):
-        if tuple(example_shape) != IMAGE_SHAPE:
-            return (
-                None,
-                None,
-                [
-                    f"sample quality skipped: the classifier takes {IMAGE_SHAPE} images, "
-                    f"the data is {tuple(example_shape)}"
-                ],
-            )
-        trained_on = extractor.info.get("dataset", "?")
-        sha = str(extractor.info.get("weights_sha256", "?"))[:12]
-        description = f"genjax classifier trained on {trained_on} (weights sha256 {sha}...)"
-        if dataset_name is not None and trained_on not in ("?", dataset_name):
-            notes.append(
-                f"features from a classifier trained on {trained_on}, data is {dataset_name}"
-            )
-        return extractor, description, notes
-    return extractor, getattr(extractor, "__name__", type(extractor).__name__), notes
-
-
 def output_metrics(
     outputs: ModelOutputs,
     *,
@@ -247,7 +193,32 @@ def output_metrics(
     extractor: str | FeaturesFn | None = "fashion_mnist",
     dataset_name: str | None = None,
 ) -> dict[str, Any]:
-    """The numbers of a paper table from `ModelOutputs` (see `evaluate_model`)."""
+    """The numbers of a paper table from `ModelOutputs` (see `evaluate_model` for each
+    entry); ``m`` = ``len(outputs.x_real)`` real images, prior and GMM samples compared.
+
+    Args:
+      outputs: `model_outputs`'s ``ModelOutputs`` (images ``[m, *s]``, codes ``[m, d]``).
+      key: PRNG key for KID's subsets.
+      extractor: as in `evaluate_model`: ``"inception"`` reports ``fid_{prior,gmm}`` and
+        ``kid_{prior,gmm}``, the real images' features cached on disk under
+        ``dataset_name`` (`genjax.evaluation.feature_cache`).
+      dataset_name: names the data in notes and in that cache.
+
+    Example (fake outputs; the pixels as features):
+      >>> rng = np.random.default_rng(0)
+      >>> m, d = 50, 2
+      >>> def images():
+      ...     return rng.random((m, 8, 8, 1)).astype(np.float32)
+      >>> outputs = ModelOutputs(
+      ...     rec_errors=rng.random(m), z_test=rng.normal(size=(m, d)), x_shown=images()[:4],
+      ...     x_shown_rec=images()[:4], x_real=images(), z_prior=rng.normal(size=(m, d)),
+      ...     x_prior=images(), z_gmm=rng.normal(size=(m, d)), x_gmm=images(),
+      ...     gmm=GMM(jnp.ones(1), jnp.zeros((1, d)), jnp.eye(d)[None]), gmm_info={})
+      >>> pixels = lambda x: np.asarray(x).reshape(len(x), -1)
+      >>> metrics = output_metrics(outputs, key=jax.random.key(0), extractor=pixels)
+      >>> metrics["num_samples"], metrics["latent_dim"], 0 <= metrics["precision_prior"] <= 1
+      (50, 2, True)
+    """
     m = len(outputs.x_real)
     z = jnp.asarray(outputs.z_test[:m])
     stats = latent_statistics(z)
@@ -266,6 +237,18 @@ def output_metrics(
     )
     if features is not None:
         metrics["feature_extractor"] = description
+        inception = isinstance(features, InceptionExtractor)
+        real_features = None
+        if inception:
+            # The reference features: minutes of CPU for 10k images, the same for every
+            # model evaluated on this dataset, so kept on disk (`cached_features`).
+            real_features = cached_features(
+                features,
+                outputs.x_real,
+                dataset=dataset_name or "unnamed",
+                split="test",
+                weights_sha256=features.info.get("weights_sha256", "user-params"),
+            )
         k_prior, k_gmm = jax.random.split(key)
         for sampler, images, k in (
             ("prior", outputs.x_prior, k_prior),
@@ -274,15 +257,26 @@ def output_metrics(
             # Decoders without a sigmoid stray outside [0, 1]; saved images are clipped
             # too, so the features see what a reader sees.
             images = np.clip(images, 0.0, 1.0)
-            quality = sample_quality(outputs.x_real, images, extractor=features, key=k)
+            quality = sample_quality(
+                outputs.x_real,
+                images,
+                extractor=features,
+                key=k,
+                name="inception" if inception else "classifier",
+                real_features=real_features,
+            )
             for name, value in quality.items():
                 # fd_classifier -> fd_classifier_prior, kid_classifier_std ->
-                # kid_classifier_prior_std, precision_classifier -> precision_prior.
-                if name.startswith(("fd_", "kid_")):
+                # kid_classifier_prior_std, precision_classifier -> precision_prior;
+                # with Inception: fd_inception -> fid_prior, kid_inception -> kid_prior.
+                if inception and name.startswith(("fd_inception", "kid_inception")):
+                    name = name.replace("fd_inception", "fid").replace("kid_inception", "kid")
+                if name.startswith(("fd_", "kid_", "fid", "kid")):
                     std = "_std" if name.endswith("_std") else ""
                     metrics[f"{name.removesuffix('_std')}_{sampler}{std}"] = value
                 else:
-                    metrics[f"{name.removesuffix('_classifier')}_{sampler}"] = value
+                    suffix = "_inception" if inception else "_classifier"
+                    metrics[f"{name.removesuffix(suffix)}_{sampler}"] = value
     metrics["notes"] = notes
     return metrics
 
@@ -321,9 +315,11 @@ def evaluate_model(
       model, params, state, dataset, num_samples, gmm_components, gmm_max_codes,
         batch_size: as in `model_outputs`.
       key: PRNG key; the same key gives the same numbers.
-      extractor: a dataset name for genjax's classifier (``"fashion_mnist"``), any
-        `FeaturesFn` (``[n, H, W, C]`` in [0, 1] → ``[n, k]``), or None to skip sample
-        quality.
+      extractor: a dataset name for genjax's classifier (``"fashion_mnist"``) or a path
+        to its ``.npz``; ``"inception"`` for the FID Inception-v3, reported as
+        ``fid_{prior,gmm}`` and ``kid_{prior,gmm}`` (citable at ``num_samples=10000``;
+        the real images' features cached on disk); any `FeaturesFn` (``[n, H, W, C]`` in
+        [0, 1] → ``[n, k]``); or None to skip sample quality.
 
     Returns:
       A JSON-serialisable dict (Python scalars, ``notes`` a list of strings).
@@ -333,10 +329,25 @@ def evaluate_model(
     2019 and Naeem et al. 2020 (precision/recall, density/coverage), Ghosh et al. 2020
     (ex-post GMM), Tabor et al. 2018 (latent normality statistics).
 
-    Example:
-      >>> metrics = evaluate_model(model, state.params, state.model_state,  # doctest: +SKIP
-      ...                          dataset, key=jax.random.key(0))
-      >>> metrics["rec_error"], metrics["fd_classifier_gmm"]  # doctest: +SKIP
+    Example (an untrained tiny autoencoder on random 8x8 images, pixels as features;
+    ``extractor="inception"`` gives ``fid_prior``, ``fid_gmm``, ``kid_prior``, ...):
+      >>> import types
+      >>> from genjax.models import build_model, default_model_config
+      >>> config = default_model_config("ae")
+      >>> config.latent_dim, config.encoder_hidden, config.decoder_hidden = 2, (16,), (16,)
+      >>> model = build_model(config, input_shape=(8, 8, 1))
+      >>> rng = np.random.default_rng(0)
+      >>> dataset = types.SimpleNamespace(
+      ...     name="toy", train=rng.random((64, 8, 8, 1), np.float32),
+      ...     test=rng.random((40, 8, 8, 1), np.float32))
+      >>> params, state = model.init(jax.random.key(0), jnp.asarray(dataset.train[:2]))
+      >>> pixels = lambda x: np.asarray(x).reshape(len(x), -1)  # [n, 8, 8, 1] -> [n, 64]
+      >>> metrics = evaluate_model(model, params, state, dataset, key=jax.random.key(1),
+      ...                          extractor=pixels, num_samples=40, gmm_components=2)
+      >>> metrics["num_test"], metrics["num_samples"], metrics["latent_dim"]
+      (40, 40, 2)
+      >>> sorted(k for k in metrics if k.startswith("fd_"))
+      ['fd_classifier_gmm', 'fd_classifier_prior']
     """
     k_outputs, k_metrics = jax.random.split(key)
     outputs = model_outputs(
@@ -357,6 +368,8 @@ def evaluate_model(
 
 HEADLINE = (
     "rec_error",
+    "fid_prior",
+    "fid_gmm",
     "fd_classifier_prior",
     "fd_classifier_gmm",
     "precision_prior",

@@ -97,11 +97,20 @@ def test_distance_to_itself_is_zero_and_symmetric(rng):
 
 def test_rank_deficient_covariances_are_handled(rng):
     # Fewer samples than features: both covariances are singular, where
-    # pytorch-fid needs an eps offset; the eigen route must stay finite and >= 0.
+    # pytorch-fid needs an eps offset. Exact value by another route: with centred
+    # data A [n, k], B [m, k], Σa = AᵀA/(n−1), Σb = BᵀB/(m−1), the cross term
+    # tr((Σa^½ Σb Σa^½)^½) is the nuclear norm of A Bᵀ / √((n−1)(m−1)) (polar
+    # decompositions), an SVD of a small [n, m] matrix with no square root of a
+    # singular matrix anywhere.
     a = correlated_features(rng, 10, 20)
     b = correlated_features(rng, 12, 20, shift=1.0)
-    got = frechet_distance(a, b)
-    assert np.isfinite(got) and got > 0
+    ac, bc = a - a.mean(axis=0), b - b.mean(axis=0)
+    cross = np.linalg.svd(ac @ bc.T, compute_uv=False).sum() / np.sqrt(9 * 11)
+    diff = a.mean(axis=0) - b.mean(axis=0)
+    trace_a = np.sum(ac * ac) / 9
+    trace_b = np.sum(bc * bc) / 11
+    expected = diff @ diff + trace_a + trace_b - 2 * cross
+    np.testing.assert_allclose(frechet_distance(a, b), expected, rtol=1e-9)
     assert abs(frechet_distance(a, a)) < 1e-12 * np.trace(np.cov(a, rowvar=False))
 
 

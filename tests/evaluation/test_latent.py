@@ -61,10 +61,21 @@ def test_threshold_option_and_jit(codes):
     z = jnp.asarray(codes, jnp.float32)
     # Dimension 2 (variance 0.0025) is active above 0.001; the constant one never is.
     assert int(latent_statistics(z, active_threshold=1e-3)["num_active"]) == 4
-    jitted = jax.jit(latent_statistics, static_argnames="active_threshold")(z)
-    eager = latent_statistics(z)
-    for name in eager:
-        np.testing.assert_allclose(jitted[name], eager[name], rtol=1e-5, err_msg=name)
+    jitted = jax.jit(latent_statistics, static_argnames="active_threshold")(
+        z, active_threshold=1e-3
+    )
+    # Under jit, each entry against its NumPy formula (not against the eager call).
+    n, d = codes.shape
+    squared_norms = np.sum(codes * codes, axis=1)
+    expected = {
+        "mardia_skewness": np.sum((codes @ codes.T) ** 3) / n**2,
+        "mardia_kurtosis": np.mean(squared_norms**2) - d * (d + 2),
+        "mean": codes.mean(axis=0),
+        "variance": codes.var(axis=0),
+    }
+    for name, value in expected.items():
+        np.testing.assert_allclose(jitted[name], value, rtol=1e-4, atol=1e-6, err_msg=name)
+    assert int(jitted["num_active"]) == int(np.sum(codes.var(axis=0) > 1e-3)) == 4
 
 
 def test_standard_normal_codes_look_normal(rng):
