@@ -2,6 +2,8 @@
 computation on a tiny batch, the pulling-away term against a loop, BEGAN's k_t controller
 over a few training steps, MMD-GAN's critic schedule and encoder-only clipping."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -16,6 +18,12 @@ from genjax.training.step import make_multi_step
 from tests.models.helpers import MLP_SHAPE, batch, flat, np_mlp, np_normal, sigmoid, tiny_setup
 
 KEY = jax.random.key(1)
+
+
+@functools.cache
+def jitted(model):
+    """``model.loss`` compiled once per model (eager ops would each compile)."""
+    return jax.jit(model.loss, static_argnums=0)
 
 
 def np_generate(params, z):
@@ -60,14 +68,14 @@ def test_ebgan_losses(margin):
         return np.sum((flat(v) - np_autoencode(params, v)[1]) ** 2, axis=1)
 
     e_real, e_fake = energy(x), energy(fake)
-    loss, (metrics, _) = model.loss("critic", params, state, x, KEY)
+    loss, (metrics, _) = jitted(model)("critic", params, state, x, KEY)
     hinge = np.mean(np.maximum(margin - e_fake, 0.0))
     np.testing.assert_allclose(loss, np.mean(e_real) + hinge, rtol=1e-5)
     np.testing.assert_allclose(metrics["hinge"], hinge, rtol=1e-5, atol=1e-6)
     if margin < 1:  # a margin between the energies: the hinge is active for some only
         assert 0 < np.sum(e_fake < margin) < len(e_fake)
 
-    loss, (metrics, _) = model.loss("generator", params, state, x, KEY)
+    loss, (metrics, _) = jitted(model)("generator", params, state, x, KEY)
     pt = np_pulling_away(np_autoencode(params, fake)[0])
     np.testing.assert_allclose(metrics["pt"], pt, rtol=1e-5)
     np.testing.assert_allclose(loss, np.mean(e_fake) + 0.1 * pt, rtol=1e-5)
@@ -82,12 +90,12 @@ def test_began_losses():
         return np.mean(np.abs(flat(v) - np_autoencode(params, v)[1]))
 
     k = float(state["control"]["k"])
-    loss, (metrics, new_state) = model.loss("critic", params, state, x, KEY)
+    loss, (metrics, new_state) = jitted(model)("critic", params, state, x, KEY)
     np.testing.assert_allclose(loss, l1(x) - k * l1(fake), rtol=1e-5)
     np.testing.assert_allclose(metrics["m_global"], l1(x) + abs(0.5 * l1(x) - l1(fake)), rtol=1e-5)
     expected_k = np.clip(k + 0.001 * (0.5 * l1(x) - l1(fake)), 0, 1)
     np.testing.assert_allclose(new_state["control"]["k"], expected_k, rtol=1e-6)
-    loss, _ = model.loss("generator", params, state, x, KEY)
+    loss, _ = jitted(model)("generator", params, state, x, KEY)
     np.testing.assert_allclose(loss, l1(fake), rtol=1e-5)
 
 
@@ -136,9 +144,9 @@ def test_mmd_gan_losses():
     root = np.sqrt(max(np_mix_rbf_mmd2(h_x, h_y, sigmas), 0))
     penalty = np.mean(np.maximum(-(h_x.mean(0) - h_y.mean(0)), 0))
     ae = np.mean((flat(x) - r_x) ** 2) + np.mean((flat(fake) - r_y) ** 2)
-    loss, (metrics, _) = model.loss("critic", params, state, x, KEY)
+    loss, (metrics, _) = jitted(model)("critic", params, state, x, KEY)
     np.testing.assert_allclose(loss, -root + 16 * penalty + 8 * ae, rtol=1e-4)
-    loss, _ = model.loss("generator", params, state, x, KEY)
+    loss, _ = jitted(model)("generator", params, state, x, KEY)
     np.testing.assert_allclose(loss, root - 16 * penalty, rtol=1e-4, atol=1e-6)
 
 

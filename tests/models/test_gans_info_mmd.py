@@ -2,6 +2,8 @@
 computation, InfoGAN's code-traversal grids, GMMN's MMD against numpy in data space and
 code space, with the autoencoder trained in the run or restored from a workdir."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -27,6 +29,12 @@ from tests.models.helpers import (
 )
 
 KEY = jax.random.key(1)
+
+
+@functools.cache
+def jitted(model):
+    """``model.loss`` compiled once per model (eager ops would each compile)."""
+    return jax.jit(model.loss, static_argnums=0)
 
 
 def leaky(a):
@@ -76,10 +84,10 @@ def test_infogan_losses():
     fake_logit, q = np_info_critic(params["critic"], fake)
     ce, nll = np_information(q, c_cat, c_cont)
 
-    loss, (metrics, _) = model.loss("critic", params, state, x, KEY)
+    loss, (metrics, _) = jitted(model)("critic", params, state, x, KEY)
     gan = np.mean(softplus(-real_logit)) + np.mean(softplus(fake_logit))
     np.testing.assert_allclose(loss, gan + ce + nll, rtol=1e-5)
-    loss, (metrics, _) = model.loss("generator", params, state, x, KEY)
+    loss, (metrics, _) = jitted(model)("generator", params, state, x, KEY)
     np.testing.assert_allclose(loss, np.mean(softplus(-fake_logit)) + ce + nll, rtol=1e-5)
     np.testing.assert_allclose(metrics["info_ce"], ce, rtol=1e-5)
 
@@ -89,12 +97,12 @@ def test_infogan_q_shares_the_trunk_and_the_generator_gets_the_information_gradi
     x = batch(MLP_SHAPE)
 
     def info(p):
-        return model.loss("critic", p, state, x, KEY)[1][0]["info"]
+        return jitted(model)("critic", p, state, x, KEY)[1][0]["info"]
 
     grads = jax.grad(info)(params)["critic"]
     assert float(jnp.abs(grads["trunk"]["Dense_0"]["kernel"]).sum()) > 0  # Q trains the trunk
     assert float(jnp.abs(grads["d_head"]["kernel"]).sum()) == 0
-    g_grads = jax.grad(lambda p: model.loss("generator", p, state, x, KEY)[1][0]["info"])(params)
+    g_grads = jax.grad(lambda p: jitted(model)("generator", p, state, x, KEY)[1][0]["info"])(params)
     assert float(jnp.abs(g_grads["generator"]["MLP_0"]["Dense_0"]["kernel"]).sum()) > 0
 
 
@@ -138,7 +146,7 @@ def test_gmmn_data_space_loss():
     x = batch(MLP_SHAPE)
     z = np.asarray(jax.random.uniform(KEY, (6, 3), jnp.float32, -1.0, 1.0), np.float64)
     y = sigmoid(np_mlp(params["generator"], z))
-    loss, (metrics, _) = model.loss("generator", params, state, x, KEY)
+    loss, (metrics, _) = jitted(model)("generator", params, state, x, KEY)
     mmd2 = np_gaussian_mmd2(y, x, (2.0, 5.0, 10.0, 20.0, 40.0, 80.0))
     np.testing.assert_allclose(metrics["mmd2"], mmd2, rtol=1e-3, atol=1e-7)
     np.testing.assert_allclose(loss, np.sqrt(mmd2), rtol=1e-3)
@@ -150,16 +158,16 @@ def test_gmmn_code_space_trains_its_autoencoder_as_a_first_player():
     x = batch(MLP_SHAPE)
     h = sigmoid(np_mlp(params["encoder"], flat(x)))
     logits = np_mlp(params["decoder"], h)
-    loss, _ = model.loss("autoencoder", params, state, x, KEY)
+    loss, _ = jitted(model)("autoencoder", params, state, x, KEY)
     bce = np.sum(softplus(logits) - flat(x) * logits, axis=1)
     np.testing.assert_allclose(loss, np.mean(bce), rtol=1e-5)
 
     z = np.asarray(jax.random.uniform(KEY, (6, 3), jnp.float32, -1.0, 1.0), np.float64)
     y = sigmoid(np_mlp(params["generator"], z))  # codes in [0, 1]
-    loss, _ = model.loss("generator", params, state, x, KEY)
+    loss, _ = jitted(model)("generator", params, state, x, KEY)
     np.testing.assert_allclose(loss, np.sqrt(np_gaussian_mmd2(y, h, (1.0,))), rtol=1e-3)
     # The generator's loss does not train the autoencoder.
-    grads = jax.grad(lambda p: model.loss("generator", p, state, x, KEY)[0])(params)
+    grads = jax.grad(lambda p: jitted(model)("generator", p, state, x, KEY)[0])(params)
     assert float(sum(jnp.abs(g).sum() for g in jax.tree.leaves(grads["encoder"]))) == 0
     assert model.sample(params, state, KEY, 5).shape == (5, *MLP_SHAPE)
 
@@ -183,7 +191,7 @@ def test_gmmn_code_space_restores_a_trained_autoencoder_workdir(tmp_path):
     restored = state["autoencoder"]["params"]
     for a, b in zip(jax.tree.leaves(restored), jax.tree.leaves(saved.params), strict=True):
         np.testing.assert_array_equal(a, b)
-    loss, (metrics, _) = model.loss("generator", params, state, x, KEY)
+    loss, (metrics, _) = jitted(model)("generator", params, state, x, KEY)
     codes = np.asarray(ae.encode(saved.params, saved.model_state, x), np.float64)
     z = np.asarray(jax.random.uniform(KEY, (6, 3), jnp.float32, -1.0, 1.0), np.float64)
     y = np_mlp(params["generator"], z)  # identity output: the AE's codes are unbounded
