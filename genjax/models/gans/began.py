@@ -120,7 +120,7 @@ class BEGAN(GenerativeAdversarial):
         x_fake, gen_state = self.generate(params, state, z, train=True)
         critic = jax.lax.stop_gradient(params["critic"])
         loss, _ = self.reconstruction_loss(critic, state, x_fake, train=True)
-        return loss, ({"loss": loss}, {**state, "generator": gen_state})
+        return loss, ({"loss": loss, "loss_fake": loss}, {**state, "generator": gen_state})
 
 
 def build_began(config, input_shape) -> BEGAN:

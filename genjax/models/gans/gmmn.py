@@ -26,7 +26,9 @@ gradient finite at 0). ``space="code"`` takes its autoencoder from one of two pl
 Defaults (``train.py``, ``mnist_mmd_input_space`` and ``mnist_mmd_code_space``): noise
 ``z ~ U[-1, 1]`` of ``latent_dim = 10``, generator ``10-64-256-256-1024-out`` with ReLU
 and a sigmoid output (data in [0, 1], codes in [0, 1]), batch 1000 (SGD with momentum
-in the paper; Adam in our config).
+in the paper; Adam in our config). The paper's networks are MLPs; ``network="conv"``
+gives a DCGAN generator in data space and a DCGAN autoencoder in code space (the code
+generator stays an MLP).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from genjax.models.networks import (
     check_choices,
     init_module,
     make_decoder,
+    make_encoder,
     to_data_space,
 )
 
@@ -278,8 +281,6 @@ def build_gmmn(config, input_shape) -> GMMN:
         raise ValueError(f"space={config.space!r}; expected one of {SPACES}")
     if config.noise not in NOISES:
         raise ValueError(f"noise={config.noise!r}; expected one of {NOISES}")
-    if config.network != "mlp":
-        raise ValueError("network must be 'mlp' for GMMN (the paper's networks are MLPs)")
     common = dict(
         latent_dim=int(config.latent_dim),
         input_shape=input_shape,
@@ -299,11 +300,17 @@ def build_gmmn(config, input_shape) -> GMMN:
     code_dim = int(config.code_dim)
     if code_dim < 1:
         raise ValueError(f"code_dim={config.code_dim} must be at least 1")
+    if config.network == "mlp":  # the decoder mirrors the encoder (decoder_hidden is G's)
+        ae_decoder = gnn.MLPDecoder(
+            tuple(input_shape), tuple(reversed(tuple(config.encoder_hidden)))
+        )
+    else:
+        ae_decoder = make_decoder(config, input_shape)
     return GMMN(
         **common,
-        generator=gnn.MLPDecoder((code_dim,), tuple(config.decoder_hidden)),
+        generator=gnn.MLPDecoder((code_dim,), tuple(config.decoder_hidden)),  # codes: an MLP
         space="code",
         sigmas=sigmas,
-        encoder=gnn.MLPEncoder(features=code_dim, hidden=tuple(config.encoder_hidden)),
-        decoder=gnn.MLPDecoder(tuple(input_shape), tuple(reversed(tuple(config.encoder_hidden)))),
+        encoder=make_encoder(config, input_shape, code_dim),
+        decoder=ae_decoder,
     )
