@@ -164,11 +164,14 @@ def test_mmd_gan_clips_the_encoder_only():
     config.optim.critic.weight_clip = 0.01
     config.optim.critic.weight_clip_only = ("critic/encoder",)
     optimizers = make_optimizers(config.optim, model.players, 4)
-    xs = jnp.stack([batch(MLP_SHAPE, n=8, seed=s) for s in range(5 * 2)])  # [k·u, b, ...]
+    # One step (k = 1, no scan): the warm-up step 0 runs 5 critic updates on 5 batches.
+    xs = jnp.stack([batch(MLP_SHAPE, n=8, seed=s) for s in range(5)])  # [k·u, b, ...]
     state = init_train_state(model, optimizers, jax.random.key(0), xs[0])
+    before = [np.asarray(p) for p in jax.tree.leaves(state.params["critic"]["decoder"])]
     state, metrics = make_multi_step(model, optimizers)(state, xs, jax.random.key(2))
     assert all(np.all(np.isfinite(v)) for v in metrics.values())
     encoder = jax.tree.leaves(state.params["critic"]["encoder"])
     decoder = jax.tree.leaves(state.params["critic"]["decoder"])
     assert max(float(jnp.max(jnp.abs(p))) for p in encoder) <= 0.01 + 1e-7
     assert max(float(jnp.max(jnp.abs(p))) for p in decoder) > 0.01
+    assert any(not np.array_equal(a, b) for a, b in zip(before, decoder, strict=True))
