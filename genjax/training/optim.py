@@ -12,6 +12,9 @@ A block (see ``experiments/common.py``) reads::
     warmup_steps: int         linear warm-up from 0 (0 disables)
     weight_clip: float        after each update, clip every parameter into
                               [-weight_clip, weight_clip] (WGAN's critic); 0 disables
+    weight_clip_only: tuple   optional: clip only the parameters under these paths of
+                              the player's tree, e.g. ("critic/encoder",) (MMD-GAN);
+                              absent or empty: all of them
 
 The learning rate at update ``t`` (one player's update count), with peak ``lr``,
 warm-up ``W`` and ``T = num_steps``::
@@ -73,12 +76,14 @@ def make_schedule(block, num_steps: int) -> optax.Schedule:
     raise ValueError(f"schedule must be 'constant' or 'cosine', got {kind!r}")
 
 
-def clip_params(bound: float) -> optax.GradientTransformation:
+def clip_params(bound: float, only: tuple[str, ...] = ()) -> optax.GradientTransformation:
     """An optax transform, chained last, that projects the updated parameters into the
     box ``[-bound, bound]``: it returns ``clip(p + u, -bound, bound) - p`` for updates
     ``u``, so that ``optax.apply_updates`` lands on the clipped values (up to one
     rounding of the final addition). WGAN's weight clipping (Arjovsky et al. 2017,
-    Algorithm 1: c = 0.01, after every RMSProp step of the critic).
+    Algorithm 1: c = 0.01, after every RMSProp step of the critic). With ``only``, just
+    the parameters whose "/"-joined key path starts with one of its entries are clipped
+    (MMD-GAN clips its critic's encoder, not its decoder).
 
     >>> import jax.numpy as jnp, optax
     >>> tx = optax.chain(optax.sgd(1.0), clip_params(0.01))
@@ -93,8 +98,14 @@ def clip_params(bound: float) -> optax.GradientTransformation:
     def update(updates, state, params=None):
         if params is None:
             raise ValueError("clip_params needs the parameters: call update(g, s, params)")
-        clipped = jax.tree.map(lambda p, u: jnp.clip(p + u, -bound, bound) - p, params, updates)
-        return clipped, state
+
+        def clip(path, p, u):
+            name = "/".join(str(getattr(k, "key", k)) for k in path)
+            if only and not any(name == o or name.startswith(o + "/") for o in only):
+                return u
+            return jnp.clip(p + u, -bound, bound) - p
+
+        return jax.tree_util.tree_map_with_path(clip, params, updates), state
 
     return optax.GradientTransformation(lambda params: optax.EmptyState(), update)
 
@@ -140,7 +151,8 @@ def make_optimizer(block, num_steps: int) -> optax.GradientTransformation:
         tx = optax.chain(optax.clip_by_global_norm(clip), tx)
     weight_clip = float(block.get("weight_clip", 0.0))
     if weight_clip > 0:
-        tx = optax.chain(tx, clip_params(weight_clip))
+        only = tuple(block.get("weight_clip_only", ()) or ())
+        tx = optax.chain(tx, clip_params(weight_clip, only))
     return tx
 
 

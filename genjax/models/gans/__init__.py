@@ -5,6 +5,18 @@ losses they share."""
 
 from __future__ import annotations
 
-REGISTRY: dict = {}
+from genjax.models.gans.began import BEGAN, BEGAN_DEFAULTS, build_began
+from genjax.models.gans.ebgan import EBGAN, EBGAN_DEFAULTS, build_ebgan
+from genjax.models.gans.gmmn import GMMN, GMMN_DEFAULTS, build_gmmn
+from genjax.models.gans.infogan import INFOGAN_DEFAULTS, InfoGAN, build_infogan
+from genjax.models.gans.mmd_gan import MMD_GAN_DEFAULTS, MMDGAN, build_mmd_gan
 
-__all__ = ["REGISTRY"]
+REGISTRY: dict = {
+    "ebgan": (EBGAN_DEFAULTS, build_ebgan),
+    "began": (BEGAN_DEFAULTS, build_began),
+    "infogan": (INFOGAN_DEFAULTS, build_infogan),
+    "gmmn": (GMMN_DEFAULTS, build_gmmn),
+    "mmd_gan": (MMD_GAN_DEFAULTS, build_mmd_gan),
+}
+
+__all__ = ["BEGAN", "EBGAN", "GMMN", "MMDGAN", "REGISTRY", "InfoGAN"]
