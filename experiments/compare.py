@@ -3,18 +3,27 @@
     python -m experiments.compare --configs=ae,vae,wae_mmd,swae,cwae,rae --budget=10000
 
 For each name, ``experiments/<name>.py``'s config is trained with ``train.num_steps``
-set to the budget (cadences rescaled to it) in ``<workdir_root>/<name>``, unless that
+set to the budget (cadences rescaled to it) in ``<workdir_root>/<name>`` (with
+``--seeds=0,1,2``: once per seed, ``config.seed`` set to it, in
+``<workdir_root>/<name>/seed<k>``), unless that
 workdir already holds a checkpoint at ``>= budget`` steps of the same run (its
 ``config.json`` matches what is asked, up to the fields that may change on resume, see
 experiments/common.py), which is reused as it is (the ``Steps`` column says which step was
 evaluated). A workdir with an older checkpoint is resumed up to the budget. A workdir that
 holds another run (other data, overrides or model) is an error, raised before anything is
 trained: pass another ``--workdir_root``. Each run is then evaluated as
-``experiments.evaluate`` does (``eval.json`` and ``eval/*.png`` in its workdir). Writes
-``<workdir_root>/comparison.md`` (the table, one row per model: reconstruction error,
-FD of prior and GMM samples in classifier features, precision, recall, Mardia skewness
-and kurtosis, CW normality) and ``<workdir_root>/learning_curves.png`` (train loss and
-held-out rec_error against step, from each run's metrics.jsonl).
+``experiments.evaluate`` does (``eval.json`` and ``eval/*.png`` in its workdir; the
+evaluation's seed is the run's). Writes ``<workdir_root>/comparison.md`` (the table, one
+row per model: steps, latent dimension, reconstruction error, FD of prior and GMM
+samples in the extractor's features, precision and recall of prior and GMM samples,
+Mardia skewness and kurtosis, CW normality; with several seeds each cell is the mean ±
+the sample standard deviation over seeds), the same numbers in ``comparison.csv`` and
+``comparison.json`` (which also holds every seed's numbers and the settings), and
+``<workdir_root>/learning_curves.png`` (train loss and held-out rec_error against step,
+from each run's metrics.jsonl; the first seed's). A last row, ``real: test vs train``,
+scores as many training images as samples against the same test images: the value of
+each sample metric for a perfect model at this sample count (FD's floor). Models that
+differ in latent dimension get a warning.
 
 Flags:
   --configs       comma-separated config names in experiments/ (default: the six above)
@@ -22,6 +31,7 @@ Flags:
   --workdir_root  where the runs live (default runs/compare)
   --max_train, --max_test   data subsets, for quick runs (default: all)
   --num_samples   samples per model for sample quality (default 2000)
+  --seeds         comma-separated seeds, e.g. 0,1,2: one run per config and seed, mean ± std
   --set           extra config overrides applied to every model, e.g.
                   ``--set=train.batch_size=64`` (repeatable; unknown fields are errors)
   --verbose       show the traceback of a user error, not one line
@@ -30,15 +40,28 @@ Flags:
 from __future__ import annotations
 
 import ast
+import csv
 import importlib
 import json
+import math
+import numbers
 import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
+import jax
+import numpy as np
+
 from experiments import common
 from experiments.evaluate import evaluate_workdir, latest_checkpoint_step
+from genjax.evaluation.classifier import (
+    IMAGE_SHAPE,
+    FeatureExtractor,
+    load_feature_extractor,
+    resolve_extractor_flag,
+    sample_quality,
+)
 from genjax.evaluation.figures import markdown_table, save_learning_curves
 from genjax.training import (
     ConfigError,
@@ -47,20 +70,27 @@ from genjax.training import (
     train_and_evaluate,
     validate_config,
 )
+from genjax.training.loop import load_dataset
 
 DEFAULT_CONFIGS = ("ae", "vae", "wae_mmd", "swae", "cwae", "rae")
 COLUMNS = (
     "model",
     "step",
+    ("latent_dim", "Latent dim"),
     "rec_error",
     "fd_classifier_prior",
     "fd_classifier_gmm",
     "precision_prior",
     "recall_prior",
+    "precision_gmm",
+    "recall_gmm",
     "mardia_skewness",
     "mardia_kurtosis",
     "cw_normality",
 )
+REAL_ROW = "real: test vs train"
+# Same for every seed of a run (shown as they are, or "a/b" when they differ): not averaged.
+FIXED = ("step", "latent_dim", "num_samples", "num_test", "num_codes")
 
 
 def apply_override(config, assignment: str) -> None:
@@ -120,6 +150,149 @@ def read_curves(workdir: str) -> dict[str, tuple[list[int], list[float]]]:
     return curves
 
 
+def parse_seeds(text: str | Sequence[int] | None) -> list[int] | None:
+    """``"0,1,2"`` (or a list of ints) -> ``[0, 1, 2]``; None or ``""`` -> None (one run
+    per config, at the config's seed, in ``<root>/<name>``)."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    items = text.split(",") if isinstance(text, str) else list(text)
+    try:
+        seeds = [int(str(item).strip()) for item in items if str(item).strip()]
+    except ValueError:
+        raise ConfigError(f"--seeds={text}: expected integers like 0,1,2") from None
+    if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
+        raise ConfigError(f"--seeds={text}: expected distinct integers >= 0, like 0,1,2")
+    return seeds
+
+
+def aggregate(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One row from several seeds' metrics: each number the mean over the seeds that have
+    it (finite), ``<key>_std`` the sample standard deviation (ddof 1) when two or more
+    do; `FIXED` keys as they are when equal (else ``"a/b"``). A single run is returned
+    as it is (its own ``_std`` entries, e.g. KID's over subsets, kept).
+
+    >>> row = aggregate([{"rec_error": 1.0, "step": 4}, {"rec_error": 3.0, "step": 4}])
+    >>> row["rec_error"], round(row["rec_error_std"], 4), row["step"], row["num_seeds"]
+    (2.0, 1.4142, 4, 2)
+    """
+    if len(runs) == 1:
+        return {**runs[0], "num_seeds": 1}
+    row: dict[str, Any] = {"num_seeds": len(runs)}
+    keys = dict.fromkeys(k for r in runs for k in r if not k.endswith("_std"))
+    for key in keys:
+        values = [r[key] for r in runs if key in r]
+        if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values):
+            if all(v == values[0] for v in values):
+                row[key] = values[0]  # same text in every run (data, model name)
+            continue
+        if key in FIXED:
+            distinct = sorted(set(values))
+            row[key] = distinct[0] if len(distinct) == 1 else "/".join(map(str, distinct))
+            continue
+        finite = [float(v) for v in values if math.isfinite(v)]
+        row[key] = float(np.mean(finite)) if finite else float("nan")
+        if len(finite) >= 2:
+            row[f"{key}_std"] = float(np.std(finite, ddof=1))
+    return row
+
+
+def _quality_columns(quality: dict[str, float], sampler: str) -> dict[str, float]:
+    """`sample_quality`'s keys renamed as `genjax.evaluation.report.output_metrics` names
+    them for ``sampler``: fd_classifier -> fd_classifier_prior, precision_classifier ->
+    precision_prior; with Inception, fd_inception -> fid_prior, kid_inception -> kid_prior."""
+    out = {}
+    for name, value in quality.items():
+        std = "_std" if name.endswith("_std") else ""
+        base = name.removesuffix("_std")
+        if base.startswith(("fd_inception", "kid_inception")):
+            base = base.replace("fd_inception", "fid").replace("kid_inception", "kid")
+            out[f"{base}_{sampler}{std}"] = value
+        elif base.startswith(("fd_", "kid_")):
+            out[f"{base}_{sampler}{std}"] = value
+        else:
+            out[f"{base.rsplit('_', 1)[0]}_{sampler}"] = value
+    return out
+
+
+def real_vs_real(config, *, num_samples: int, extractor: str | None, seed: int):
+    """Sample quality of ``m`` training images against the first ``m`` test images (the
+    real images every model's samples are scored against; ``m = min(num_samples, test,
+    train)``), as the columns of both the prior and the GMM samplers: what a model
+    whose samples were real data would score. Returns ``(row, notes)``; ``row`` is None
+    (and a note says why) when there is no extractor for the data."""
+    if extractor is None:
+        return None, ["no real-vs-real row: sample quality skipped (no extractor)"]
+    dataset = load_dataset(config)
+    name = config.data.source if extractor == "auto" else extractor
+    try:
+        features = load_feature_extractor(name)
+    except (FileNotFoundError, ValueError) as e:
+        return None, [f"no real-vs-real row: {e}".splitlines()[0]]
+    shape = tuple(dataset.test.shape[1:])
+    if isinstance(features, FeatureExtractor) and shape != IMAGE_SHAPE:
+        return None, [f"no real-vs-real row: the classifier takes {IMAGE_SHAPE}, data {shape}"]
+    m = min(num_samples, len(dataset.test), len(dataset.train))
+    quality = sample_quality(
+        dataset.test[:m],
+        dataset.train[:m],
+        extractor=features,
+        key=jax.random.key(seed),
+        name="inception" if extractor == "inception" else "classifier",
+    )
+    row = {"model": REAL_ROW, "data": dataset.name, "num_samples": m, "notes": []}
+    for sampler in ("prior", "gmm"):
+        row.update(_quality_columns(quality, sampler))
+    return row, []
+
+
+def write_tables(root: str, rows, columns, caption: str, notes, settings, runs) -> list[str]:
+    """``comparison.md`` (table, caption, notes), ``comparison.csv`` (one line per row:
+    every column and its ``_std``, ``num_seeds``) and ``comparison.json`` (rows, every
+    seed's run, settings, caption; strict JSON: NaN and Inf become null). Returns paths."""
+    table = markdown_table(rows, columns)
+    md = os.path.join(root, "comparison.md")
+    with open(md, "w") as f:
+        f.write("\n".join([table, caption, *(["", "Notes:", *notes] if notes else [])]) + "\n")
+    keys = [c if isinstance(c, str) else c[0] for c in columns]
+    fields = ["model", "num_seeds"]
+    for key in keys[1:]:
+        fields += [key, f"{key}_std"]
+    path_csv = os.path.join(root, "comparison.csv")
+    with open(path_csv, "w", newline="") as f:
+        writer = csv.DictWriter(f, fields, extrasaction="ignore", restval="")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if row.get(k) is None else row[k] for k in fields})
+
+    def strict(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {k: strict(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [strict(v) for v in value]
+        return value
+
+    path_json = os.path.join(root, "comparison.json")
+    record = {"settings": settings, "columns": keys, "caption": caption, "notes": notes,
+              "rows": rows, "runs": runs}  # fmt: skip
+    with open(path_json + ".tmp", "w") as f:
+        json.dump(strict(record), f, indent=2, allow_nan=False)
+    os.replace(path_json + ".tmp", path_json)
+    return [md, path_csv, path_json]
+
+
+def _merge_notes(runs: Sequence[dict[str, Any]], seeds: Sequence[int] | None) -> list[str]:
+    """The runs' notes: as they are when every seed has them, else prefixed by the seed."""
+    if seeds is None:
+        return [n for r in runs for n in r.get("notes", [])]
+    everywhere = set.intersection(*(set(r.get("notes", [])) for r in runs)) if runs else set()
+    notes = list(dict.fromkeys(n for r in runs for n in r.get("notes", []) if n in everywhere))
+    for seed, r in zip(seeds, runs, strict=True):
+        notes += [f"seed {seed}: {n}" for n in r.get("notes", []) if n not in everywhere]
+    return notes
+
+
 def compare(
     names: Sequence[str],
     *,
@@ -129,73 +302,164 @@ def compare(
     max_test: int | None = None,
     num_samples: int = 2000,
     overrides: Sequence[str] = (),
+    seeds: str | Sequence[int] | None = None,
+    extractor: str | None = "auto",
     log=print,
 ) -> tuple[str, list[dict[str, Any]]]:
-    """Train or reuse, then evaluate, each of ``names``; writes ``comparison.md`` and
-    ``learning_curves.png`` in ``root``. Returns ``(table, rows)``.
+    """Train or reuse, then evaluate, each of ``names`` (once per seed of ``seeds``);
+    writes ``comparison.{md,csv,json}`` and ``learning_curves.png`` in ``root``. Returns
+    ``(table, rows)``: one row per model (mean and ``_std`` over seeds), then the
+    real-vs-real row.
 
-    Raises `ConfigError` (before training anything) for a bad budget or override, or a
-    workdir under ``root`` that holds another run than the one asked for.
+    ``extractor``: as ``experiments.evaluate``'s (``"auto"``: the classifier of each
+    run's data; a name or path of a classifier; ``"inception"``; None: no sample
+    quality), checked by `resolve_extractor_flag` before anything is trained.
+
+    Raises `ConfigError` (before training anything) for a bad budget, seed list,
+    override or extractor, or a workdir under ``root`` that holds another run than the
+    one asked for.
     """
     if budget < 1:
         raise ConfigError(f"--budget={budget} must be >= 1")
     if num_samples < 1:
         raise ConfigError(f"--num_samples={num_samples} must be >= 1")
+    seeds = parse_seeds(seeds)
+    if seeds is not None and any(o.partition("=")[0].strip() == "seed" for o in overrides):
+        raise ConfigError("give seeds with --seeds=0,1,2, not --set=seed=...")
+    try:
+        extractor = resolve_extractor_flag(extractor)
+    except (FileNotFoundError, ValueError) as e:
+        raise ConfigError(str(e).splitlines()[0]) from e
     root = os.path.abspath(root)
-    configs = {}
+    runs_of = {}  # name -> [(seed, workdir, config)]
     for name in names:
-        configs[name] = make_config(
-            name, budget=budget, max_train=max_train, max_test=max_test, overrides=overrides
-        )
-        validate_config(configs[name])
-        check_workdir(os.path.join(root, name), configs[name])
+        runs_of[name] = []
+        for seed in seeds or [None]:
+            config = make_config(
+                name, budget=budget, max_train=max_train, max_test=max_test, overrides=overrides
+            )
+            if seed is not None:
+                config.seed = seed
+            workdir = os.path.join(root, name) if seed is None else os.path.join(
+                root, name, f"seed{seed}"
+            )  # fmt: skip
+            validate_config(config)
+            check_workdir(workdir, config)
+            runs_of[name].append((config.seed, workdir, config))
     os.makedirs(root, exist_ok=True)
-    rows, curves = [], {}
+    rows, curves, all_runs = [], {}, []
     for name in names:
-        workdir, failure, config = os.path.join(root, name), None, configs[name]
-        step = latest_checkpoint_step(workdir)
-        if step is not None and step >= budget:
-            # check_workdir above: the recorded config is this one, up to the budget.
-            log(f"[{name}] reusing the checkpoint at step {step} in {workdir}")
-        else:
-            log(f"[{name}] training to step {budget} in {workdir}")
-            try:
-                train_and_evaluate(config, workdir)
-            except NonFiniteLossError as e:
-                # A diverging model is a result too: report its last good checkpoint.
-                log(f"[{name}] {e}")
-                failure = f"diverged: {e}"
-                if latest_checkpoint_step(workdir) is None:
-                    rows.append({"model": name, "notes": [failure]})
-                    continue
-        metrics, _ = evaluate_workdir(workdir, num_samples=num_samples)
-        log(f"[{name}] wrote {os.path.join(workdir, 'eval.json')}")
-        if failure:
-            metrics["notes"] = [failure, *metrics["notes"]]
-        rows.append({**metrics, "model": name})
-        for metric, points in read_curves(workdir).items():
-            curves.setdefault(metric, {})[name] = points
-    table = markdown_table(rows, COLUMNS)
-    n = sorted({r["num_samples"] for r in rows if "num_samples" in r})
+        evaluated = []
+        for seed, workdir, config in runs_of[name]:
+            tag = name if seeds is None else f"{name} seed {seed}"
+            failure = None
+            step = latest_checkpoint_step(workdir)
+            if step is not None and step >= budget:
+                # check_workdir above: the recorded config is this one, up to the budget.
+                log(f"[{tag}] reusing the checkpoint at step {step} in {workdir}")
+            else:
+                log(f"[{tag}] training to step {budget} in {workdir}")
+                try:
+                    train_and_evaluate(config, workdir)
+                except NonFiniteLossError as e:
+                    # A diverging model is a result too: report its last good checkpoint.
+                    log(f"[{tag}] {e}")
+                    failure = f"diverged: {e}"
+                    if latest_checkpoint_step(workdir) is None:
+                        evaluated.append({"model": name, "seed": seed, "notes": [failure]})
+                        continue
+            metrics, _ = evaluate_workdir(
+                workdir,
+                num_samples=num_samples,
+                extractor=extractor,
+                seed=0 if seeds is None else seed,
+            )
+            log(f"[{tag}] wrote {os.path.join(workdir, 'eval.json')}")
+            if failure:
+                metrics["notes"] = [failure, *metrics["notes"]]
+            evaluated.append({**metrics, "model": name, "seed": seed})
+            if seed == runs_of[name][0][0]:
+                for metric, points in read_curves(workdir).items():
+                    curves.setdefault(metric, {})[name] = points
+        all_runs += evaluated
+        row = aggregate(evaluated)
+        row.pop("seed", None)
+        rows.append({**row, "model": name, "notes": _merge_notes(evaluated, seeds)})
+    # One real-vs-real row per distinct data (usually one), at the same seeds.
+    real_runs, real_notes = {}, []
+    for name in names:
+        for seed, _, config in runs_of[name]:
+            data_key = (json.dumps(config.data.to_dict(), sort_keys=True, default=str), seed)
+            if data_key in real_runs:
+                continue
+            real, notes = real_vs_real(
+                config, num_samples=num_samples, extractor=extractor, seed=seed
+            )
+            real_runs[data_key] = real
+            real_notes += [n for n in notes if n not in real_notes]
+    by_data: dict[str, list] = {}
+    for (data_json, _), real in real_runs.items():
+        if real is not None:
+            by_data.setdefault(data_json, []).append(real)
+    for reals in by_data.values():
+        row = aggregate(reals)
+        if len(by_data) > 1:
+            row["model"] = f"{REAL_ROW} ({row['data']})"
+        rows.append(row)
+        all_runs += reals
+    latent = {r["model"]: r["latent_dim"] for r in rows if "latent_dim" in r}
+    warnings = []
+    if len(set(map(str, latent.values()))) > 1:
+        warnings.append(
+            "warning: the models differ in latent dimension ("
+            + ", ".join(f"{k}: {v}" for k, v in latent.items())
+            + "); their normality statistics and sample quality are not like for like"
+        )
+        log(warnings[0])
+    columns = COLUMNS
+    n = sorted({str(r["num_samples"]) for r in rows if "num_samples" in r})
     data = ", ".join(sorted({r["data"] for r in rows if "data" in r}))
-    caption = (
-        f"Models trained on {data} for {budget} steps each. Rec. error: mean over "
-        f"test examples of the summed squared error. FD: Fréchet distance in genjax "
-        f"classifier features (not Inception; not comparable with published FIDs) between "
-        f"{'/'.join(map(str, n))} decoded prior (or GMM) samples and as many test images; "
-        f"precision/recall of prior samples (k = 3). Skewness, kurtosis: Mardia's, of test "
-        f"codes against N(0, I); CW normality: squared Cramer-Wold distance to N(0, I)."
+    spread = (
+        ""
+        if seeds is None or len(seeds) < 2
+        else f"Each cell: mean ± sample standard deviation over seeds "
+        f"{', '.join(map(str, seeds))} (a training run, data subset and evaluation each). "
     )
-    notes = sorted({f"- {r['model']}: {note}" for r in rows for note in r["notes"]})
-    text = "\n".join([table, caption, *(["", "Notes:", *notes] if notes else [])]) + "\n"
-    with open(os.path.join(root, "comparison.md"), "w") as f:
-        f.write(text)
+    caption = (
+        f"Models trained on {data} for {budget} steps each. {spread}Rec. error: mean over "
+        f"test examples of the summed squared error. FD: Fréchet distance in the features of "
+        f"{extractor_description(extractor)} between {'/'.join(n)} decoded prior (or GMM) "
+        f"samples and as many test images; precision/recall of prior and GMM samples (k = 3). "
+        f"'{REAL_ROW}': as many training images in place of samples, the value of each "
+        f"metric for a perfect model at this sample count. Skewness, kurtosis: Mardia's, of "
+        f"test codes against N(0, I); CW normality: squared Cramer-Wold distance to N(0, I)."
+    )
+    notes = sorted({f"- {r['model']}: {note}" for r in rows for note in r.get("notes", [])})
+    notes = [f"- {w}" for w in warnings] + [f"- {n}" for n in real_notes] + notes
+    settings = dict(configs=list(names), budget=budget, seeds=seeds, num_samples=num_samples,
+                    extractor=extractor, max_train=max_train, max_test=max_test,
+                    overrides=list(overrides), workdir_root=root)  # fmt: skip
+    write_tables(root, rows, columns, caption, notes, settings, all_runs)
+    first = "" if seeds is None else f", seed {seeds[0]}"
     save_learning_curves(
         os.path.join(root, "learning_curves.png"),
         curves,
-        title=f"{', '.join(names)} at {budget} steps",
+        title=f"{', '.join(names)} at {budget} steps{first}",
     )
-    return table, rows
+    return markdown_table(rows, columns), rows
+
+
+def extractor_description(extractor: str | None) -> str:
+    """Words for the caption: which features the sample metrics are computed in."""
+    if extractor is None:
+        return "no extractor (sample quality skipped)"
+    if extractor == "auto":
+        return (
+            "genjax's classifier for the data (not Inception; not comparable with published FIDs)"
+        )
+    if extractor == "inception":
+        return "the FID Inception-v3"
+    return f"the classifier {extractor} (not Inception; not comparable with published FIDs)"
 
 
 def main(argv, flag_values=None):
@@ -221,6 +485,7 @@ def main(argv, flag_values=None):
             max_test=f.max_test,
             num_samples=f.num_samples,
             overrides=f.set,
+            seeds=f.seeds,
         )
     except ConfigError as e:  # user errors: one line; bugs keep their traceback
         if f.verbose:
@@ -231,7 +496,7 @@ def main(argv, flag_values=None):
     print()
     print(table)
     print(
-        f"wrote {os.path.join(root, 'comparison.md')} and "
+        f"wrote {os.path.join(root, 'comparison.md')} (.csv, .json) and "
         f"{os.path.join(root, 'learning_curves.png')}"
     )
 
@@ -253,6 +518,9 @@ def define_flags(flag_values=None) -> None:
     )
     flags.DEFINE_multi_string(
         "set", [], "config override path=value for every model", flag_values=fv
+    )
+    flags.DEFINE_string(
+        "seeds", None, "comma-separated seeds: one run each, mean ± std", flag_values=fv
     )
     flags.DEFINE_bool("verbose", False, "tracebacks for user errors too", flag_values=fv)
     flags.mark_flags_as_required(["budget"], flag_values=fv)
