@@ -19,7 +19,14 @@ and use thousands of images for differences of a few units.
 Extractors are pluggable. A *features function* (`FeaturesFn`) is any
 callable ``images [n, H, W, C] float in [0, 1] -> features [n, k] float``;
 a `FeatureExtractor` is one, and so is a user's own wrapper around, say,
-Inception. `sample_quality` takes either, or a dataset name to load ours.
+Inception. `sample_quality` takes either, or a name or path to load ours.
+
+Your own data's extractor: ``python -m genjax.evaluation.train_classifier
+--dataset=npz:PATH`` trains one on labelled 28x28 images and keeps it in the
+user cache (``$GENJAX_CACHE/extractors/<name>/``, default cache
+``~/.cache/genjax``) or in ``--out=DIR``; `load_feature_extractor` then takes
+its name, its folder, or the data source it was trained on (see
+`find_user_extractor`).
 
 >>> extractor = load_feature_extractor("fashion_mnist")  # doctest: +SKIP
 >>> extractor(images).shape  # images: [n, 28, 28, 1] in [0, 1]  # doctest: +SKIP
@@ -228,7 +235,11 @@ def extractors_dir() -> pathlib.Path:
 
 def normalize_source(source: str) -> str:
     """A data source with its file made absolute (``npz:~/d.npz`` -> ``npz:/home/u/d.npz``),
-    so that a record written in one folder matches a lookup made from another."""
+    so that a record written in one folder matches a lookup made from another.
+
+    >>> normalize_source("npz:/data/../data/d.npz"), normalize_source("mnist")
+    ('npz:/data/d.npz', 'mnist')
+    """
     if source.startswith(ARRAY_SOURCES):
         kind, _, path = source.partition(":")
         return f"{kind}:{os.path.abspath(os.path.expanduser(path))}"
@@ -290,8 +301,11 @@ def find_user_extractor(name_or_path: str) -> tuple[pathlib.Path, str] | None:
     if name_or_path.startswith(ARRAY_SOURCES):
         source, found = normalize_source(name_or_path), []
         for name in cached_extractors():
-            info = json.loads((extractors_dir() / name / f"{name}.json").read_text())
-            if info.get("data_source") == source:
+            try:
+                info = json.loads((extractors_dir() / name / f"{name}.json").read_text())
+            except (OSError, ValueError):  # a half-written record is not a match
+                continue
+            if isinstance(info, dict) and info.get("data_source") == source:
                 found.append((info.get("date", ""), name))
         if not found:
             raise FileNotFoundError(
@@ -328,6 +342,9 @@ def resolve_extractor_flag(value: str | None) -> str | None:
 
     Raises:
       FileNotFoundError: one line naming what is available and how to train one.
+
+    >>> resolve_extractor_flag("none"), resolve_extractor_flag("fashion_mnist")
+    (None, 'fashion_mnist')
     """
     if value is None or value.strip() in ("", "none"):
         return None
