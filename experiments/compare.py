@@ -245,7 +245,7 @@ def compare(
             real, notes = real_vs_real(
                 config, num_samples=num_samples, extractor=extractor, seed=seed
             )
-            real_runs[data_key] = real
+            real_runs[data_key] = None if real is None else {**real, "seed": seed}
             real_notes += [n for n in notes if n not in real_notes]
     by_data: dict[str, list] = {}
     for (data_json, _), real in real_runs.items():
@@ -253,6 +253,7 @@ def compare(
             by_data.setdefault(data_json, []).append(real)
     for reals in by_data.values():
         row = aggregate(reals)
+        row.pop("seed", None)
         if len(by_data) > 1:
             row["model"] = f"{REAL_ROW} ({row['data']})"
         rows.append(row)

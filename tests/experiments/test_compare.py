@@ -156,9 +156,10 @@ def test_seeds_run_per_seed_and_report_mean_and_std(tmp_path, fake_runs):
     assert record["settings"]["seeds"] == [0, 1, 3] and record["rows"][0] == json.loads(
         json.dumps(ae)
     )
-    assert [(r["model"], r.get("seed")) for r in record["runs"][:6]] == [
-        (m, s) for m in ("ae", "vae") for s in (0, 1, 3)
+    assert [(r["model"], r["seed"]) for r in record["runs"]] == [
+        (m, s) for m in ("ae", "vae", "real: test vs train") for s in (0, 1, 3)
     ]
+    assert "seed" not in real and "seed" not in ae
 
 
 @needs_data
