@@ -3,18 +3,27 @@
     python -m experiments.compare --configs=ae,vae,wae_mmd,swae,cwae,rae --budget=10000
 
 For each name, ``experiments/<name>.py``'s config is trained with ``train.num_steps``
-set to the budget (cadences rescaled to it) in ``<workdir_root>/<name>``, unless that
+set to the budget (cadences rescaled to it) in ``<workdir_root>/<name>`` (with
+``--seeds=0,1,2``: once per seed, ``config.seed`` set to it, in
+``<workdir_root>/<name>/seed<k>``), unless that
 workdir already holds a checkpoint at ``>= budget`` steps of the same run (its
 ``config.json`` matches what is asked, up to the fields that may change on resume, see
 experiments/common.py), which is reused as it is (the ``Steps`` column says which step was
 evaluated). A workdir with an older checkpoint is resumed up to the budget. A workdir that
 holds another run (other data, overrides or model) is an error, raised before anything is
 trained: pass another ``--workdir_root``. Each run is then evaluated as
-``experiments.evaluate`` does (``eval.json`` and ``eval/*.png`` in its workdir). Writes
-``<workdir_root>/comparison.md`` (the table, one row per model: reconstruction error,
-FD of prior and GMM samples in classifier features, precision, recall, Mardia skewness
-and kurtosis, CW normality) and ``<workdir_root>/learning_curves.png`` (train loss and
-held-out rec_error against step, from each run's metrics.jsonl).
+``experiments.evaluate`` does (``eval.json`` and ``eval/*.png`` in its workdir; the
+evaluation's seed is the run's). Writes ``<workdir_root>/comparison.md`` (the table, one
+row per model: steps, latent dimension, reconstruction error, FD of prior and GMM
+samples in the extractor's features, precision and recall of prior and GMM samples,
+Mardia skewness and kurtosis, CW normality; with several seeds each cell is the mean ±
+the sample standard deviation over seeds), the same numbers in ``comparison.csv`` and
+``comparison.json`` (which also holds every seed's numbers and the settings), and
+``<workdir_root>/learning_curves.png`` (train loss and held-out rec_error against step,
+from each run's metrics.jsonl; the first seed's). A last row, ``real: test vs train``,
+scores as many training images as samples against the same test images: the value of
+each sample metric for a perfect model at this sample count (FD's floor). Models that
+differ in latent dimension get a warning.
 
 Flags:
   --configs       comma-separated config names in experiments/ (default: the six above)
@@ -22,9 +31,11 @@ Flags:
   --workdir_root  where the runs live (default runs/compare)
   --max_train, --max_test   data subsets, for quick runs (default: all)
   --num_samples   samples per model for sample quality (default 2000)
+  --seeds         comma-separated seeds, e.g. 0,1,2: one run per config and seed, mean ± std
   --extractor     features for sample quality: "auto" (genjax's classifier for the data,
                   default), "inception" (FID and KID columns; fetch the weights once:
-                  python -m genjax.evaluation.inception --fetch), or a classifier's .npz path
+                  python -m genjax.evaluation.inception --fetch), a classifier trained with
+                  genjax.evaluation.train_classifier (its name or folder), or "none"
   --set           extra config overrides applied to every model, e.g.
                   ``--set=train.batch_size=64`` (repeatable; unknown fields are errors)
   --verbose       show the traceback of a user error, not one line
@@ -42,6 +53,16 @@ from typing import Any
 
 from experiments import common
 from experiments.evaluate import evaluate_workdir, latest_checkpoint_step
+from experiments.tables import (
+    REAL_ROW,
+    aggregate,
+    extractor_description,
+    merge_notes,
+    parse_seeds,
+    real_vs_real,
+    write_tables,
+)
+from genjax.evaluation.classifier import resolve_extractor_flag
 from genjax.evaluation.figures import markdown_table, save_learning_curves
 from genjax.training import (
     ConfigError,
@@ -55,11 +76,14 @@ DEFAULT_CONFIGS = ("ae", "vae", "wae_mmd", "swae", "cwae", "rae")
 COLUMNS = (
     "model",
     "step",
+    ("latent_dim", "Latent dim"),
     "rec_error",
     "fd_classifier_prior",
     "fd_classifier_gmm",
     "precision_prior",
     "recall_prior",
+    "precision_gmm",
+    "recall_gmm",
     "mardia_skewness",
     "mardia_kurtosis",
     "cw_normality",
@@ -132,86 +156,153 @@ def compare(
     max_test: int | None = None,
     num_samples: int = 2000,
     overrides: Sequence[str] = (),
-    extractor: str = "auto",
+    seeds: str | Sequence[int] | None = None,
+    extractor: str | None = "auto",
     log=print,
 ) -> tuple[str, list[dict[str, Any]]]:
-    """Train or reuse, then evaluate, each of ``names``; writes ``comparison.md`` and
-    ``learning_curves.png`` in ``root``. Returns ``(table, rows)``.
+    """Train or reuse, then evaluate, each of ``names`` (once per seed of ``seeds``);
+    writes ``comparison.{md,csv,json}`` and ``learning_curves.png`` in ``root``. Returns
+    ``(table, rows)``: one row per model (mean and ``_std`` over seeds), then the
+    real-vs-real row.
 
-    Raises `ConfigError` (before training anything) for a bad budget or override, or a
-    workdir under ``root`` that holds another run than the one asked for.
+    ``extractor``: as ``experiments.evaluate``'s (``"auto"``: the classifier of each
+    run's data; a name or path of a classifier; ``"inception"``; None: no sample
+    quality), checked by `resolve_extractor_flag` before anything is trained.
+
+    Raises `ConfigError` (before training anything) for a bad budget, seed list,
+    override or extractor, or a workdir under ``root`` that holds another run than the
+    one asked for.
     """
     if budget < 1:
         raise ConfigError(f"--budget={budget} must be >= 1")
     if num_samples < 1:
         raise ConfigError(f"--num_samples={num_samples} must be >= 1")
+    seeds = parse_seeds(seeds)
+    if seeds is not None and any(o.partition("=")[0].strip() == "seed" for o in overrides):
+        raise ConfigError("give seeds with --seeds=0,1,2, not --set=seed=...")
+    try:
+        extractor = resolve_extractor_flag(extractor)
+    except (FileNotFoundError, ValueError) as e:
+        raise ConfigError(str(e).splitlines()[0]) from e
     root = os.path.abspath(root)
-    configs = {}
+    runs_of = {}  # name -> [(seed, workdir, config)]
     for name in names:
-        configs[name] = make_config(
-            name, budget=budget, max_train=max_train, max_test=max_test, overrides=overrides
-        )
-        validate_config(configs[name])
-        check_workdir(os.path.join(root, name), configs[name])
+        runs_of[name] = []
+        for seed in seeds or [None]:
+            config = make_config(
+                name, budget=budget, max_train=max_train, max_test=max_test, overrides=overrides
+            )
+            if seed is not None:
+                config.seed = seed
+            workdir = os.path.join(root, name) if seed is None else os.path.join(
+                root, name, f"seed{seed}"
+            )  # fmt: skip
+            validate_config(config)
+            check_workdir(workdir, config)
+            runs_of[name].append((config.seed, workdir, config))
     os.makedirs(root, exist_ok=True)
-    rows, curves = [], {}
+    rows, curves, all_runs = [], {}, []
     for name in names:
-        workdir, failure, config = os.path.join(root, name), None, configs[name]
-        step = latest_checkpoint_step(workdir)
-        if step is not None and step >= budget:
-            # check_workdir above: the recorded config is this one, up to the budget.
-            log(f"[{name}] reusing the checkpoint at step {step} in {workdir}")
-        else:
-            log(f"[{name}] training to step {budget} in {workdir}")
-            try:
-                train_and_evaluate(config, workdir)
-            except NonFiniteLossError as e:
-                # A diverging model is a result too: report its last good checkpoint.
-                log(f"[{name}] {e}")
-                failure = f"diverged: {e}"
-                if latest_checkpoint_step(workdir) is None:
-                    rows.append({"model": name, "notes": [failure]})
-                    continue
-        metrics, _ = evaluate_workdir(workdir, num_samples=num_samples, extractor=extractor)
-        log(f"[{name}] wrote {os.path.join(workdir, 'eval.json')}")
-        if failure:
-            metrics["notes"] = [failure, *metrics["notes"]]
-        rows.append({**metrics, "model": name})
-        for metric, points in read_curves(workdir).items():
-            curves.setdefault(metric, {})[name] = points
-    n = sorted({r["num_samples"] for r in rows if "num_samples" in r})
-    data = ", ".join(sorted({r["data"] for r in rows if "data" in r}))
-    columns = COLUMNS
-    distance = (
-        "FD: Fréchet distance in genjax classifier features (not Inception; not comparable "
-        "with published FIDs)"
-    )
-    if extractor == "inception":
-        fid = ("fid_prior", "fid_gmm", "kid_prior", "kid_gmm")
-        columns = tuple(c for c in COLUMNS if not c.startswith("fd_classifier"))
-        columns = columns[:3] + fid + columns[3:]
-        distance = (
-            "FID and KID: in the FID Inception-v3 (TF graph 2015-12-05) pool features, "
-            "grayscale repeated to RGB, resized to 299x299 (TF1 bilinear)"
+        evaluated = []
+        for seed, workdir, config in runs_of[name]:
+            tag = name if seeds is None else f"{name} seed {seed}"
+            failure = None
+            step = latest_checkpoint_step(workdir)
+            if step is not None and step >= budget:
+                # check_workdir above: the recorded config is this one, up to the budget.
+                log(f"[{tag}] reusing the checkpoint at step {step} in {workdir}")
+            else:
+                log(f"[{tag}] training to step {budget} in {workdir}")
+                try:
+                    train_and_evaluate(config, workdir)
+                except NonFiniteLossError as e:
+                    # A diverging model is a result too: report its last good checkpoint.
+                    log(f"[{tag}] {e}")
+                    failure = f"diverged: {e}"
+                    if latest_checkpoint_step(workdir) is None:
+                        evaluated.append({"model": name, "seed": seed, "notes": [failure]})
+                        continue
+            metrics, _ = evaluate_workdir(
+                workdir,
+                num_samples=num_samples,
+                extractor=extractor,
+                seed=0 if seeds is None else seed,
+            )
+            log(f"[{tag}] wrote {os.path.join(workdir, 'eval.json')}")
+            if failure:
+                metrics["notes"] = [failure, *metrics["notes"]]
+            evaluated.append({**metrics, "model": name, "seed": seed})
+            if seed == runs_of[name][0][0]:
+                for metric, points in read_curves(workdir).items():
+                    curves.setdefault(metric, {})[name] = points
+        all_runs += evaluated
+        row = aggregate(evaluated)
+        row.pop("seed", None)
+        rows.append({**row, "model": name, "notes": merge_notes(evaluated, seeds)})
+    # One real-vs-real row per distinct data (usually one), at the same seeds.
+    real_runs, real_notes = {}, []
+    for name in names:
+        for seed, _, config in runs_of[name]:
+            data_key = (json.dumps(config.data.to_dict(), sort_keys=True, default=str), seed)
+            if data_key in real_runs:
+                continue
+            real, notes = real_vs_real(
+                config, num_samples=num_samples, extractor=extractor, seed=seed
+            )
+            real_runs[data_key] = None if real is None else {**real, "seed": seed}
+            real_notes += [n for n in notes if n not in real_notes]
+    by_data: dict[str, list] = {}
+    for (data_json, _), real in real_runs.items():
+        if real is not None:
+            by_data.setdefault(data_json, []).append(real)
+    for reals in by_data.values():
+        row = aggregate(reals)
+        row.pop("seed", None)
+        if len(by_data) > 1:
+            row["model"] = f"{REAL_ROW} ({row['data']})"
+        rows.append(row)
+        all_runs += reals
+    latent = {r["model"]: r["latent_dim"] for r in rows if "latent_dim" in r}
+    warnings = []
+    if len(set(map(str, latent.values()))) > 1:
+        warnings.append(
+            "warning: the models differ in latent dimension ("
+            + ", ".join(f"{k}: {v}" for k, v in latent.items())
+            + "); their normality statistics and sample quality are not like for like"
         )
-    table = markdown_table(rows, columns)
-    caption = (
-        f"Models trained on {data} for {budget} steps each. Rec. error: mean over "
-        f"test examples of the summed squared error. {distance}, between "
-        f"{'/'.join(map(str, n))} decoded prior (or GMM) samples and as many test images; "
-        f"precision/recall of prior samples (k = 3). Skewness, kurtosis: Mardia's, of test "
-        f"codes against N(0, I); CW normality: squared Cramer-Wold distance to N(0, I)."
+        log(warnings[0])
+    columns = COLUMNS
+    n = sorted({str(r["num_samples"]) for r in rows if "num_samples" in r})
+    data = ", ".join(sorted({r["data"] for r in rows if "data" in r}))
+    spread = (
+        ""
+        if seeds is None or len(seeds) < 2
+        else f"Each cell: mean ± sample standard deviation over seeds "
+        f"{', '.join(map(str, seeds))} (each seed: its own training run, data subset and "
+        f"evaluation draws). "
     )
-    notes = sorted({f"- {r['model']}: {note}" for r in rows for note in r["notes"]})
-    text = "\n".join([table, caption, *(["", "Notes:", *notes] if notes else [])]) + "\n"
-    with open(os.path.join(root, "comparison.md"), "w") as f:
-        f.write(text)
+    caption = (
+        f"Models trained on {data} for {budget} steps each. {spread}Rec. error: mean over "
+        f"test examples of the summed squared error. FD: Fréchet distance in the features of "
+        f"{extractor_description(extractor)} between {'/'.join(n)} decoded prior (or GMM) "
+        f"samples and as many test images; precision/recall of prior and GMM samples (k = 3). "
+        f"'{REAL_ROW}': as many training images in place of samples, the value of each "
+        f"metric for a perfect model at this sample count. Skewness, kurtosis: Mardia's, of "
+        f"test codes against N(0, I); CW normality: squared Cramer-Wold distance to N(0, I)."
+    )
+    notes = sorted({f"- {r['model']}: {note}" for r in rows for note in r.get("notes", [])})
+    notes = [f"- {w}" for w in warnings] + [f"- {n}" for n in real_notes] + notes
+    settings = dict(configs=list(names), budget=budget, seeds=seeds, num_samples=num_samples,
+                    extractor=extractor, max_train=max_train, max_test=max_test,
+                    overrides=list(overrides), workdir_root=root)  # fmt: skip
+    write_tables(root, rows, columns, caption, notes, settings, all_runs)
+    first = "" if seeds is None else f", seed {seeds[0]}"
     save_learning_curves(
         os.path.join(root, "learning_curves.png"),
         curves,
-        title=f"{', '.join(names)} at {budget} steps",
+        title=f"{', '.join(names)} at {budget} steps{first}",
     )
-    return table, rows
+    return markdown_table(rows, columns), rows
 
 
 def main(argv, flag_values=None):
@@ -237,6 +328,7 @@ def main(argv, flag_values=None):
             max_test=f.max_test,
             num_samples=f.num_samples,
             overrides=f.set,
+            seeds=f.seeds,
             extractor=f.extractor,
         )
     except ConfigError as e:  # user errors: one line; bugs keep their traceback
@@ -248,7 +340,7 @@ def main(argv, flag_values=None):
     print()
     print(table)
     print(
-        f"wrote {os.path.join(root, 'comparison.md')} and "
+        f"wrote {os.path.join(root, 'comparison.md')} (.csv, .json) and "
         f"{os.path.join(root, 'learning_curves.png')}"
     )
 
@@ -271,13 +363,17 @@ def define_flags(flag_values=None) -> None:
     flags.DEFINE_multi_string(
         "set", [], "config override path=value for every model", flag_values=fv
     )
-    flags.DEFINE_bool("verbose", False, "tracebacks for user errors too", flag_values=fv)
+    flags.DEFINE_string(
+        "seeds", None, "comma-separated seeds: one run each, mean ± std", flag_values=fv
+    )
     flags.DEFINE_string(
         "extractor",
         "auto",
-        "'auto' (the data's classifier), 'inception', or a .npz path",
+        "'auto' (the data's classifier), 'inception', a trained classifier's name or path, "
+        "or 'none'",
         flag_values=fv,
     )
+    flags.DEFINE_bool("verbose", False, "tracebacks for user errors too", flag_values=fv)
     flags.mark_flags_as_required(["budget"], flag_values=fv)
 
 

@@ -19,7 +19,14 @@ and use thousands of images for differences of a few units.
 Extractors are pluggable. A *features function* (`FeaturesFn`) is any
 callable ``images [n, H, W, C] float in [0, 1] -> features [n, k] float``;
 a `FeatureExtractor` is one, and so is a user's own wrapper around, say,
-Inception. `sample_quality` takes either, or a dataset name to load ours.
+Inception. `sample_quality` takes either, or a name or path to load ours.
+
+Your own data's extractor: ``python -m genjax.evaluation.train_classifier
+--dataset=npz:PATH`` trains one on labelled 28x28 images and keeps it in the
+user cache (``$GENJAX_CACHE/extractors/<name>/``, default cache
+``~/.cache/genjax``) or in ``--out=DIR``; `load_feature_extractor` then takes
+its name, its folder, or the data source it was trained on (see
+`find_user_extractor`).
 
 >>> extractor = load_feature_extractor("fashion_mnist")  # doctest: +SKIP
 >>> extractor(images).shape  # images: [n, 28, 28, 1] in [0, 1]  # doctest: +SKIP
@@ -35,7 +42,9 @@ import importlib.resources
 import io
 import json
 import numbers
+import os
 import pathlib
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -204,12 +213,161 @@ class FeatureExtractor:
 
 
 def weights_dir():
-    """Where the package keeps its weights (a `Traversable`, maybe inside a zip)."""
+    """Where the package keeps its shipped weights (a `Traversable`, maybe inside a zip)."""
     return importlib.resources.files("genjax.evaluation").joinpath("weights")
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# --- the user's own extractors: a cache folder per name, or any folder by path ----------
+
+CACHE_ENV = "GENJAX_CACHE"
+ARRAY_SOURCES = ("npz:", "npy:", "csv:")
+
+
+def cache_root() -> pathlib.Path:
+    """genjax's user cache: ``$GENJAX_CACHE``, else ``~/.cache/genjax`` (never the
+    package's folder, which is read-only under a normal install)."""
+    return pathlib.Path(os.environ.get(CACHE_ENV) or "~/.cache/genjax").expanduser()
+
+
+def extractors_dir() -> pathlib.Path:
+    """Where `train_classifier` keeps trained extractors: ``cache_root()/extractors``,
+    one folder ``<name>/`` holding ``<name>.npz`` and ``<name>.json`` per extractor."""
+    return cache_root() / "extractors"
+
+
+def normalize_source(source: str) -> str:
+    """A data source with its file made absolute (``npz:~/d.npz`` -> ``npz:/home/u/d.npz``),
+    so that a record written in one folder matches a lookup made from another.
+
+    >>> normalize_source("npz:/data/../data/d.npz"), normalize_source("mnist")
+    ('npz:/data/d.npz', 'mnist')
+    """
+    if source.startswith(ARRAY_SOURCES):
+        kind, _, path = source.partition(":")
+        return f"{kind}:{os.path.abspath(os.path.expanduser(path))}"
+    return source
+
+
+def extractor_name(source: str) -> str:
+    """A file-system-safe default name for an extractor trained on ``source``.
+
+    >>> extractor_name("fashion_mnist"), extractor_name("npz:/data/my digits.npz")
+    ('fashion_mnist', 'my_digits')
+    """
+    if source.startswith(ARRAY_SOURCES):
+        source = pathlib.Path(source.partition(":")[2]).stem
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", source).strip("._")
+    return name or "extractor"
+
+
+def _is_path(value: str) -> bool:
+    """A path, as opposed to a name: has a folder separator, starts with ``~`` or ``.``,
+    or ends in ``.npz``/``.json`` (a folder in the working directory is ``./name``)."""
+    return (
+        os.sep in value
+        or "/" in value
+        or value.startswith(("~", "."))
+        or value.endswith((".npz", ".json"))
+    )
+
+
+def _records(directory: pathlib.Path) -> list[str]:
+    """Names ``x`` with both ``x.npz`` and ``x.json`` in ``directory``."""
+    if not directory.is_dir():
+        return []
+    return sorted(p.stem for p in directory.glob("*.npz") if p.with_suffix(".json").is_file())
+
+
+def cached_extractors() -> list[str]:
+    """Names of the extractors in the user cache (`extractors_dir`)."""
+    root = extractors_dir()
+    return (
+        [p.name for p in sorted(root.iterdir()) if p.name in _records(p)] if root.is_dir() else []
+    )
+
+
+def find_user_extractor(name_or_path: str) -> tuple[pathlib.Path, str] | None:
+    """``(directory, stem)`` of the user's weights ``name_or_path`` names, or None for a
+    name that is not the user's (then the package's weights are looked up).
+
+    - a path: a ``.npz`` or ``.json`` file (its pair beside it), or a folder holding one
+      ``<x>.npz`` and ``<x>.json`` pair (as ``train_classifier --out=DIR`` writes);
+    - a data source ``npz:PATH`` (``npy:``, ``csv:``): the newest cached extractor whose
+      record says it was trained on that file (what ``--extractor=auto`` asks for);
+    - a name: ``extractors_dir()/<name>/``, unless the package ships weights of that name.
+
+    Raises:
+      FileNotFoundError: a path with no weights there, or a data source no cached
+        extractor was trained on (the message gives the command that trains one).
+    """
+    if name_or_path.startswith(ARRAY_SOURCES):
+        source, found = normalize_source(name_or_path), []
+        for name in cached_extractors():
+            try:
+                info = json.loads((extractors_dir() / name / f"{name}.json").read_text())
+            except (OSError, ValueError):  # a half-written record is not a match
+                continue
+            if isinstance(info, dict) and info.get("data_source") == source:
+                found.append((info.get("date", ""), name))
+        if not found:
+            raise FileNotFoundError(
+                f"no feature extractor trained on {source} in {extractors_dir()} (there: "
+                f"{cached_extractors()}). Train one with:\n  "
+                f"{TRAIN_COMMAND.format(dataset=source)}"
+            )
+        name = max(found)[1]
+        return extractors_dir() / name, name
+    if _is_path(name_or_path):
+        path = pathlib.Path(name_or_path).expanduser().absolute()
+        if path.suffix in (".npz", ".json") and path.with_suffix(".npz").is_file():
+            return path.parent, path.stem
+        pairs = _records(path)
+        if len(pairs) == 1:
+            return path, pairs[0]
+        what = f"{len(pairs)} weights ({pairs}); name the .npz file" if pairs else "no weights"
+        raise FileNotFoundError(
+            f"feature extractor {name_or_path!r}: {what} at {path} (expected a <name>.npz with "
+            f"its <name>.json, as {TRAIN_COMMAND.format(dataset='...')} --out=DIR writes)"
+        )
+    if weights_dir().joinpath(f"{name_or_path}.npz").is_file():
+        return None
+    if name_or_path in _records(extractors_dir() / name_or_path):
+        return extractors_dir() / name_or_path, name_or_path
+    return None
+
+
+def resolve_extractor_flag(value: str | None) -> str | None:
+    """The ``--extractor`` flag of ``experiments.evaluate``/``compare``, checked before any
+    work: ``None``/``""``/``"none"`` -> None (skip sample quality), ``"auto"`` and
+    ``"inception"`` as they are, a path -> its absolute form, a name -> itself once
+    found among the shipped or cached extractors.
+
+    Raises:
+      FileNotFoundError: one line naming what is available and how to train one.
+
+    >>> resolve_extractor_flag("none"), resolve_extractor_flag("fashion_mnist")
+    (None, 'fashion_mnist')
+    """
+    if value is None or value.strip() in ("", "none"):
+        return None
+    value = value.strip()
+    if value in ("auto", "inception"):
+        return value
+    found = find_user_extractor(value)
+    if found is not None:
+        return str(found[0] / f"{found[1]}.npz") if _is_path(value) else value
+    if weights_dir().joinpath(f"{value}.npz").is_file():
+        return value
+    raise FileNotFoundError(
+        f"--extractor={value}: no such feature extractor (shipped: "
+        f"{_records(pathlib.Path(str(weights_dir())))}, in {extractors_dir()}: "
+        f"{cached_extractors()}); give a path, or train one with "
+        f"{TRAIN_COMMAND.format(dataset='SOURCE')} --name={value}"
+    )
 
 
 def load_feature_extractor(
@@ -219,20 +377,20 @@ def load_feature_extractor(
 
     ``"inception"`` gives the FID Inception-v3
     (`genjax.evaluation.inception.InceptionExtractor`, ``[n, h, w, 1 or 3] ->
-    [n, 2048]``); a path to a ``<name>.npz``
-    file reads ``<name>.npz`` and ``<name>.json`` beside it.
+    [n, 2048]``); other names and paths are classifiers (see ``dataset`` below).
 
-    Reads ``weights/<dataset>.npz`` and ``weights/<dataset>.json`` from the
-    package and checks the weights' sha256 against the JSON, so features are
-    known to come from the recorded weights (test accuracy in ``.info``).
+    Reads ``<dataset>.npz`` and ``<dataset>.json`` and checks the weights' sha256
+    against the JSON, so features are known to come from the recorded weights (test
+    accuracy, data and command in ``.info``).
 
     Args:
-      dataset: a 28x28x1 dataset the classifier was trained on. Shipped:
-        ``fashion_mnist``. ``mnist`` is not (its data is not on the machine
-        the weights were made on); train it with the command in the error.
-      directory: where ``<dataset>.npz`` and ``.json`` are; default: the
-        package's ``weights`` folder (`weights_dir`). Pass the ``--out`` of
-        your own training run to use its weights.
+      dataset: a name or a path (see `find_user_extractor`). A name is looked up
+        in the package's weights (shipped: ``fashion_mnist``), then in the user
+        cache ``$GENJAX_CACHE/extractors/<name>/`` (default cache
+        ``~/.cache/genjax``), where ``train_classifier`` writes; a path is a
+        folder or a ``.npz`` written by ``train_classifier --out``; a data source
+        ``npz:PATH`` finds the cached extractor trained on that file.
+      directory: where ``<dataset>.npz`` and ``.json`` are; overrides the lookup.
       batch_size: images per compiled call (default 256; Inception's 100, whose
         activations take ~20 MB per image).
 
@@ -253,9 +411,8 @@ def load_feature_extractor(
         from genjax.evaluation.inception import load_inception_extractor
 
         return load_inception_extractor(batch_size=100 if batch_size is None else batch_size)
-    if dataset.endswith(".npz") and directory is None:
-        path = pathlib.Path(dataset).expanduser()
-        directory, dataset = path.parent, path.stem
+    if directory is None:  # the user's own extractors, by path or cache name
+        directory, dataset = find_user_extractor(dataset) or (None, dataset)
     directory = weights_dir() if directory is None else pathlib.Path(directory)
     weights, record = directory / f"{dataset}.npz", directory / f"{dataset}.json"
     if not (weights.is_file() and record.is_file()):
@@ -263,8 +420,8 @@ def load_feature_extractor(
         found = sorted(name for name in found if (directory / f"{name}.json").is_file())
         raise FileNotFoundError(
             f"no feature-extractor weights for dataset {dataset!r} in {directory} "
-            f"(weights there: {found}). Train them with:\n  "
-            f"{TRAIN_COMMAND.format(dataset=dataset)}"
+            f"(weights there: {found}; in {extractors_dir()}: {cached_extractors()}). "
+            f"Train them with:\n  {TRAIN_COMMAND.format(dataset=dataset)}"
         )
     data = weights.read_bytes()
     info = json.loads(record.read_text())

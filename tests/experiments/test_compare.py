@@ -1,8 +1,14 @@
-"""experiments/compare.py on two tiny runs (one reused, one trained), and markdown_table."""
+"""experiments/compare.py on two tiny runs (one reused, one trained), seeds (mean ± std
+against numpy), the real-vs-real row against a direct computation, the CSV and JSON
+tables, and markdown_table."""
 
+import csv
 import json
+import os
 import shutil
+import statistics
 
+import numpy as np
 import pytest
 from absl import flags
 from PIL import Image
@@ -11,8 +17,8 @@ from experiments import compare
 from genjax.evaluation import format_number, markdown_table
 from tests.experiments.test_evaluate import TINY, needs_data, tiny_overrides, trained_run
 
-HEADER = ("| Model | Steps | Rec. error | FD prior | FD GMM | Precision | Recall | Skewness "
-          "| Kurtosis | CW normality |")  # fmt: skip
+HEADER = ("| Model | Steps | Latent dim | Rec. error | FD prior | FD GMM | Precision | Recall "
+          "| Precision GMM | Recall GMM | Skewness | Kurtosis | CW normality |")  # fmt: skip
 
 
 @pytest.mark.slow  # two tiny training runs and evaluations: ~25 s on 2 cores
@@ -31,10 +37,11 @@ def test_compare_reuses_trains_evaluates_and_prints_one_row_per_model(
     assert "[ae] reusing the checkpoint at step 4" in out
     assert "[vae] training to step 4" in out
     lines = [line for line in out.splitlines() if line.startswith("|")]
-    assert lines[0] == HEADER and len(lines) == 4  # header, rule, ae, vae
+    assert " ".join(lines[0].split()) == HEADER and len(lines) == 5  # + rule, ae, vae, real
     assert lines[2].startswith("| ae ") and lines[3].startswith("| vae ")
-    assert "–" not in "".join(lines[2:])  # every cell has a number
-    assert (tmp_path / "comparison.md").read_text().startswith(HEADER)
+    assert lines[4].startswith("| real: test vs train ")
+    assert "–" not in "".join(lines[2:4])  # every cell of a model has a number
+    assert (tmp_path / "comparison.md").read_text().startswith(lines[0])
     with Image.open(tmp_path / "learning_curves.png") as img:
         assert img.format == "PNG"
     assert json.loads((tmp_path / "vae" / "eval.json").read_text())["step"] == 4
@@ -86,3 +93,136 @@ def test_a_workdir_of_another_run_is_not_reused(tmp_path):  # issue 12, item 4
     with pytest.raises(ConfigError, match="model.latent_dim: 16 there, 4 asked"):
         compare.compare(["ae"], budget=8, root=str(tmp_path), max_train=256, overrides=asked)
     assert not (tmp_path / "ae" / "checkpoints").exists()  # refused before training
+
+
+@pytest.fixture
+def fake_runs(monkeypatch):
+    """compare's training and evaluation replaced by a record of their calls and made-up
+    metrics that depend on the model and seed (latent_dim 8 for ae, 16 for vae)."""
+    calls = []
+
+    def train(config, workdir):
+        calls.append(("train", workdir, config.seed))
+
+    def evaluate(workdir, *, num_samples, extractor, seed):
+        calls.append(("evaluate", workdir, seed, extractor))
+        vae = os.path.basename(os.path.dirname(workdir)) == "vae"
+        return {"step": 4, "model": "x", "data": "fashion_mnist", "num_samples": num_samples,
+                "latent_dim": 16 if vae else 8, "rec_error": 10.0 * (1 + vae) + seed ** 2,
+                "precision_gmm": 0.5 + 0.1 * seed, "kid_classifier_prior": 0.01,
+                "kid_classifier_prior_std": 0.5,
+                "notes": ["same", f"only seed {seed}"]}, []  # fmt: skip
+
+    monkeypatch.setattr(compare, "train_and_evaluate", train)
+    monkeypatch.setattr(compare, "latest_checkpoint_step", lambda workdir: None)
+    monkeypatch.setattr(compare, "evaluate_workdir", evaluate)
+    return calls
+
+
+@needs_data
+def test_seeds_run_per_seed_and_report_mean_and_std(tmp_path, fake_runs):
+    logged = []
+    table, rows = compare.compare(
+        ["ae", "vae"], budget=4, root=str(tmp_path), max_train=256, max_test=128,
+        num_samples=32, overrides=tiny_overrides(), seeds="0,1,3", log=logged.append,
+    )  # fmt: skip
+    trained = [(os.path.relpath(w, tmp_path), s) for kind, w, s, *_ in fake_runs if kind == "train"]
+    assert trained == [(f"{m}/seed{s}", s) for m in ("ae", "vae") for s in (0, 1, 3)]
+    evaluated = [(os.path.relpath(c[1], tmp_path), *c[2:]) for c in fake_runs if c[0] == "evaluate"]
+    assert evaluated == [(f"{m}/seed{s}", s, "auto") for m in ("ae", "vae") for s in (0, 1, 3)]
+    ae, vae, real = rows
+    assert ae["model"] == "ae" and ae["num_seeds"] == 3 and ae["step"] == 4
+    assert ae["rec_error"] == pytest.approx(statistics.mean([10, 11, 19]))
+    assert ae["rec_error_std"] == pytest.approx(statistics.stdev([10, 11, 19]))
+    assert ae["precision_gmm_std"] == pytest.approx(statistics.stdev([0.5, 0.6, 0.8]))
+    assert ae["kid_classifier_prior_std"] == 0.0  # over seeds, not KID's subsets' 0.5
+    assert "same" in ae["notes"] and "seed 3: only seed 3" in ae["notes"]
+    assert (ae["latent_dim"], vae["latent_dim"]) == (8, 16)
+    assert any("differ in latent dimension (ae: 8, vae: 16)" in line for line in logged)
+    assert real["model"] == "real: test vs train" and real["num_seeds"] == 3
+    assert real["fd_classifier_prior"] == real["fd_classifier_gmm"] > 0
+    assert 0 < real["precision_prior"] <= 1 and real["recall_gmm_std"] >= 0
+    assert "| ae " in table and "13.3 ± 4.9" in table  # mean 13.33, std 4.93
+    md = (tmp_path / "comparison.md").read_text()
+    assert md.startswith(table) and "mean ± sample standard deviation over seeds 0, 1, 3" in md
+    assert "warning: the models differ in latent dimension" in md
+    with open(tmp_path / "comparison.csv", newline="") as f:
+        written = list(csv.DictReader(f))
+    assert [r["model"] for r in written] == ["ae", "vae", "real: test vs train"]
+    assert float(written[0]["rec_error"]) == ae["rec_error"]
+    assert float(written[0]["rec_error_std"]) == ae["rec_error_std"]
+    assert written[2]["rec_error"] == "" and written[1]["latent_dim"] == "16"
+    record = json.loads((tmp_path / "comparison.json").read_text())
+    assert record["settings"]["seeds"] == [0, 1, 3] and record["rows"][0] == json.loads(
+        json.dumps(ae)
+    )
+    assert [(r["model"], r["seed"]) for r in record["runs"]] == [
+        (m, s) for m in ("ae", "vae", "real: test vs train") for s in (0, 1, 3)
+    ]
+    assert "seed" not in real and "seed" not in ae
+
+
+@needs_data
+def test_real_vs_real_row_matches_a_direct_computation():
+    import genjax.data
+    from genjax.evaluation import frechet_distance, load_feature_extractor
+
+    config = compare.make_config("ae", budget=4, max_train=256, max_test=128)
+    row, notes = compare.real_vs_real(config, num_samples=50, extractor="auto", seed=0)
+    assert notes == [] and row["num_samples"] == 50
+    ds = genjax.data.load("fashion_mnist", max_train=256, max_test=128, seed=config.seed)
+    extractor = load_feature_extractor("fashion_mnist")
+    expected = frechet_distance(extractor(ds.test[:50]), extractor(ds.train[:50]))
+    assert row["fd_classifier_prior"] == pytest.approx(expected, rel=1e-6)
+    assert row["fd_classifier_gmm"] == row["fd_classifier_prior"]
+    none, notes = compare.real_vs_real(config, num_samples=50, extractor=None, seed=0)
+    assert none is None and "no real-vs-real row" in notes[0]
+
+
+def test_bad_seeds_and_extractors_are_refused_before_training(tmp_path, fake_runs):
+    from genjax.training import ConfigError
+
+    for seeds in ("0,x", "1,1", "-1"):
+        with pytest.raises(ConfigError, match="--seeds="):
+            compare.compare(["ae"], budget=4, root=str(tmp_path), seeds=seeds)
+    with pytest.raises(ConfigError, match="not --set=seed"):
+        compare.compare(["ae"], budget=4, root=str(tmp_path), seeds="0", overrides=["seed=2"])
+    with pytest.raises(ConfigError, match="--extractor=no_such_one: no such feature extractor"):
+        compare.compare(["ae"], budget=4, root=str(tmp_path), extractor="no_such_one")
+    assert fake_runs == [] and not os.listdir(tmp_path)
+
+
+def test_aggregate():
+    runs = [{"a": 1.0, "step": 4, "data": "d"}, {"a": float("nan"), "step": 8, "data": "d"},
+            {"a": 2.0, "step": 4, "data": "d"}]  # fmt: skip
+    row = compare.aggregate(runs)
+    assert row == {"num_seeds": 3, "a": 1.5, "a_std": pytest.approx(0.5**0.5), "step": "4/8",
+                   "data": "d"}  # fmt: skip
+    single = {"kid_classifier_prior": 0.1, "kid_classifier_prior_std": 0.01}
+    assert compare.aggregate([single]) == {**single, "num_seeds": 1}
+
+
+@pytest.mark.slow  # a classifier and two tiny runs trained, evaluated: ~60 s on 2 cores
+def test_own_npz_data_from_classifier_to_a_table_with_seeds(tmp_path, monkeypatch):
+    """Issue 13's path for a new user: labelled npz -> train_classifier -> compare
+    --seeds with the default extractor (auto finds the cached classifier of that file)."""
+    from genjax.evaluation.train_classifier import train_extractor
+    from tests.evaluation.test_train_classifier import blobs
+
+    monkeypatch.setenv("GENJAX_CACHE", str(tmp_path / "cache"))
+    data = tmp_path / "blobs.npz"
+    (x, y), (xt, yt) = blobs(320, 0), blobs(100, 1)
+    np.savez(data, x_train=x, y_train=y, x_test=xt, y_test=yt)
+    train_extractor(f"npz:{data}", epochs=2, batch_size=32, log=lambda _: None)
+    fv = flags.FlagValues()
+    compare.define_flags(fv)
+    fv(["compare", "--configs=ae", "--budget=4", f"--workdir_root={tmp_path / 'runs'}",
+        "--num_samples=32", "--seeds=0,1", f"--set=data.source=npz:{data}",
+        *(f"--set={s}" for s in tiny_overrides())])  # fmt: skip
+    compare.main(["compare"], fv)
+    record = json.loads((tmp_path / "runs" / "comparison.json").read_text())
+    ae, real = record["rows"]
+    assert ae["num_seeds"] == real["num_seeds"] == 2
+    assert ae["fd_classifier_prior"] > 0 and ae["fd_classifier_prior_std"] > 0
+    assert ae["feature_extractor"].startswith(f"genjax classifier trained on npz:{data}")
+    assert real["fd_classifier_prior"] < ae["fd_classifier_prior"]  # real data: the floor
