@@ -24,7 +24,8 @@ SHARED_FIELDS = {
 
 def test_names():
     assert MODEL_NAMES == (
-        "ae", "vae", "beta_vae", "wae_mmd", "wae_gan", "aae", "swae", "cwae", "rae"
+        "ae", "vae", "beta_vae", "wae_mmd", "wae_gan", "aae", "swae", "cwae", "rae",
+        "vamp", "infovae", "beta_tcvae", "factorvae", "vae_iaf",
     )  # fmt: skip
 
 
