@@ -25,7 +25,7 @@ SHARED_FIELDS = {
 def test_names():
     assert MODEL_NAMES == (
         "ae", "vae", "beta_vae", "wae_mmd", "wae_gan", "aae", "swae", "cwae", "rae",
-        "vamp", "infovae", "beta_tcvae", "factorvae", "vae_iaf",
+        "vamp", "infovae", "beta_tcvae", "factorvae", "vae_iaf", "two_stage_vae",
     )  # fmt: skip
 
 

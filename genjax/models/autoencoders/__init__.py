@@ -14,6 +14,7 @@ from genjax.models.autoencoders import (
     rae,
     swae,
     tcvae,
+    two_stage_vae,
     vae,
     vamp,
     wae,
@@ -41,6 +42,7 @@ REGISTRY = {
     "beta_tcvae": (tcvae.DEFAULTS, tcvae.build),
     "factorvae": (factorvae.DEFAULTS, factorvae.build),
     "vae_iaf": (iaf.DEFAULTS, iaf.build),
+    "two_stage_vae": (two_stage_vae.DEFAULTS, two_stage_vae.build),
 }
 
 __all__ = ["AAE", "AE", "CWAE", "RAE", "REGISTRY", "SWAE", "VAE", "WAEGAN", "WAEMMD"]
