@@ -26,6 +26,7 @@ def test_names():
     assert MODEL_NAMES == (
         "ae", "vae", "beta_vae", "wae_mmd", "wae_gan", "aae", "swae", "cwae", "rae",
         "vamp", "infovae", "beta_tcvae", "factorvae", "vae_iaf", "two_stage_vae",
+        "maskaae", "flexae",
     )  # fmt: skip
 
 

@@ -9,8 +9,10 @@ from genjax.models.autoencoders import (
     ae,
     cwae,
     factorvae,
+    flexae,
     iaf,
     infovae,
+    maskaae,
     rae,
     swae,
     tcvae,
@@ -43,6 +45,8 @@ REGISTRY = {
     "factorvae": (factorvae.DEFAULTS, factorvae.build),
     "vae_iaf": (iaf.DEFAULTS, iaf.build),
     "two_stage_vae": (two_stage_vae.DEFAULTS, two_stage_vae.build),
+    "maskaae": (maskaae.DEFAULTS, maskaae.build),
+    "flexae": (flexae.DEFAULTS, flexae.build),
 }
 
 __all__ = ["AAE", "AE", "CWAE", "RAE", "REGISTRY", "SWAE", "VAE", "WAEGAN", "WAEMMD"]
