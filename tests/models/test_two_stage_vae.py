@@ -58,7 +58,10 @@ def test_stage2_loss_by_hand_and_sampling():
     np.testing.assert_allclose(metrics["rec"], rec, rtol=1e-4)
     np.testing.assert_allclose(loss, rec + kl, rtol=1e-4)
     codes = model.sample_codes(params, state, jax.random.key(4), 5)
-    expected = np_mlp(params["decoder2"], np_normal(jax.random.key(4), (5, 3)))
+    k_z, k_eps = jax.random.split(jax.random.key(4))
+    expected = np_mlp(params["decoder2"], np_normal(k_z, (5, 3))) + np.exp(0.5 * g) * np_normal(
+        k_eps, (5, 3)
+    )
     np.testing.assert_allclose(codes, expected, rtol=1e-4, atol=1e-5)
 
 

@@ -13,8 +13,8 @@ omit) and its own learned gamma::
 
     stage 2 loss = mean_i [ -log N(u_i; D_2(z_i), gamma_2 I) + KL(q_2(z|u_i) ‖ N(0, I)) ]
 
-Sampling (``sample_codes``): ``z ~ N(0, I)``, ``u = D_2(z)`` (the decoder's mean), then
-``x = D_1(u)``.
+Sampling (``sample_codes``): ``z ~ N(0, I)``, ``u = D_2(z) + sqrt(gamma_2) eps`` (the
+paper decodes ``D_2(z)``; see `CodeVAE.sample`), then ``x = D_1(u)``.
 
 One run, two phases (one model, players ``("stage1", "stage2")``, one optimiser
 each). The trainer hands a loss no step, so the model keeps a step counter in its state
@@ -110,9 +110,15 @@ class CodeVAE:
         return rec + kl, {"rec": rec, "kl": kl, "log_var_u": log_gamma}
 
     def sample(self, params, key, n: int, dtype=jnp.float32) -> jax.Array:
-        """``u = D_2(z)``, ``z ~ N(0, I)``: ``[n, d]``."""
-        z = jax.random.normal(key, (n, self.latent_dim), dtype)
-        return self.decoder.apply({"params": params["decoder2"]}, z)
+        """``u = D_2(z) + sqrt(gamma_2) * eps``, ``z, eps ~ N(0, I)``: ``[n, d]``, a draw
+        of the second stage's marginal. With the noise (our choice; the paper decodes
+        ``D_2(z)``): a second stage that explains its codes as noise, a stationary point
+        when the codes are Gaussian already, still samples their spread."""
+        k_z, k_eps = jax.random.split(key)
+        z = jax.random.normal(k_z, (n, self.latent_dim), dtype)
+        u = self.decoder.apply({"params": params["decoder2"]}, z)
+        eps = jax.random.normal(k_eps, u.shape, u.dtype)
+        return u + jnp.exp(0.5 * params["likelihood2"]["log_var"]) * eps
 
 
 @jax.tree_util.register_static
