@@ -20,6 +20,8 @@ from experiments import common
 
 
 def get_config():
-    return common.base_config(
+    config = common.base_config(
         "two_stage_vae", num_steps=30_000, players=("stage1", "stage2"), schedule="constant"
     )
+    config.model.stage2_hidden = (1024, 1024, 1024)  # the paper's second stage
+    return config

@@ -8,8 +8,8 @@ official code github.com/daib13/TwoStageVAE (``two_stage_vae_model.py``: the lea
 Stage 1 is a VAE with a Gaussian likelihood whose variance ``gamma`` is learned
 (``likelihood="gaussian_learned"``, as the paper). Stage 2 (`CodeVAE`) is a VAE on
 ``u ~ q_1(u|x)``, the stage-1 codes of the training data, with MLP encoder and decoder
-(``stage2_hidden``; the paper: three layers of 1024, with dense connections which we
-omit) and its own learned gamma::
+(``stage2_hidden``, by default the stage-1 encoder's widths; the paper: three layers
+of 1024, with dense connections which we omit) and its own learned gamma::
 
     stage 2 loss = mean_i [ -log N(u_i; D_2(z_i), gamma_2 I) + KL(q_2(z|u_i) ‖ N(0, I)) ]
 
@@ -63,7 +63,9 @@ DEFAULTS: dict[str, Any] = {
     "likelihood": "gaussian_learned",
     "output_activation": "sigmoid",
     "phase1_steps": 20_000,
-    "stage2_hidden": (1024, 1024, 1024),
+    # () means the stage-1 encoder's widths (so that small test configs stay small);
+    # experiments/two_stage_vae.py sets the paper's (1024, 1024, 1024).
+    "stage2_hidden": (),
 }
 
 
@@ -186,6 +188,8 @@ def build(config: ml_collections.ConfigDict, input_shape: tuple[int, ...]) -> Tw
     vae = build_vae(config, input_shape)
     return TwoStageVAE(
         **{f.name: getattr(vae, f.name) for f in dataclasses.fields(vae)},
-        stage2=CodeVAE.make(vae.latent_dim, config.stage2_hidden),
+        stage2=CodeVAE.make(
+            vae.latent_dim, tuple(config.stage2_hidden) or tuple(config.encoder_hidden)
+        ),
         phase1_steps=int(config.phase1_steps),
     )
