@@ -27,6 +27,12 @@ marginals estimated on the minibatch of ``B`` examples from a set of ``N`` with
   a ``B x B`` matrix (row stride ``B = M + 1``) are its first two *columns*, not the
   diagonal and the next one; we follow the paper's estimator.
 
+The MWS estimate is biased: when the posteriors of a batch barely overlap, ``log q(z_i)``
+is about ``log q(z_i|x_i) - log(N B)`` and ``Σ_d log q(z_id)`` about ``log q(z_i|x_i) - d
+log(N B)``, so ``tc`` reads up to ``(d - 1) log(N B)`` (and ``dwkl`` correspondingly
+negative) whatever the codes' dependence; its gradient still pushes the posteriors to
+overlap along each dimension.
+
 Defaults: ``alpha = gamma = 1`` (the paper's beta-TCVAE), ``beta = 6``, ``estimator =
 "mws"``, ``dataset_size = 60000`` (Fashion-MNIST's training split; set it to the size of
 the training set), Bernoulli likelihood as the VAE here.
