@@ -54,3 +54,14 @@ def test_losses_by_hand():
     joint, product = (_np_discriminator(params["discriminator"], a) for a in (z[:3], z_perm))
     expected = np.mean(softplus(-joint)) + np.mean(softplus(product))
     np.testing.assert_allclose(loss, expected, rtol=1e-4)
+
+
+def test_player_isolation():
+    """Differentiated w.r.t. every network, each player's loss moves only its own."""
+    model, params, state = tiny_setup("factorvae")
+    x, key = batch(MLP_SHAPE), jax.random.key(1)
+    for player in model.players:
+        grads = jax.grad(lambda p, player=player: model.loss(player, p, state, x, key)[0])(params)
+        for network in ("encoder", "decoder", "discriminator"):
+            norm = sum(float(np.sum(np.square(g))) for g in jax.tree.leaves(grads[network]))
+            assert (norm > 0) == (network in model.player_networks[player]), (player, network)
