@@ -36,8 +36,11 @@ pixels.
 Status (measured, Dec 2026): on ``synthetic:manifold8`` at latent_dim 32, 3,000 steps
 with lambda_ = 1 or 10, the mask pruned nothing (every alpha ended at 0.99, the
 binarisation term pushing the initial 0.95 up), although samples beat WAE-MMD at m = 8
-(experiments/latent_study.py). The pruning the paper reports is not reproduced by these
-weights; treat them as unvalidated.
+(experiments/latent_study.py). With mask_init = 0.5 and lambda_ = 10 every alpha shrank
+alike to 0.14-0.18 (num_active still 32): the encoder can scale its codes up to undo a
+uniform mask, so shrinking alpha only narrows the masked prior. The pruning the paper
+reports is not reproduced; something of the paper's formulation is missing here (e.g. a
+bound on the encoder's output), and these weights are unvalidated.
 """
 
 from __future__ import annotations
