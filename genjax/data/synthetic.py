@@ -16,6 +16,12 @@ n-dimensional manifold; `manifold_jacobian` has rank n almost everywhere
 (tested), and the set is not flat: its global PCA needs more than n
 components (also tested), so a linear model cannot solve it.
 
+``synthetic:factors<k>`` (e.g. ``factors4``): data with known generative factors, for
+disentanglement scores. ``k`` independent factors ``v_j``, each uniform on
+``FACTOR_VALUES`` = 10 levels, mapped to ``z_j = sqrt(3) (2 (v_j + ½) / 10 - 1)`` (mean 0,
+variance ~1) and then through the same fixed map ``f`` as ``manifold<k>``;
+`factor_data` returns the factors with the data (``true_latent_dim`` is k).
+
 ``synthetic:gaussian_mixture``: 8 Gaussians (std 0.02) on a circle of radius 2
 in 2-D, equal weights, the usual toy for mode collapse in GANs; labels are the
 mode index and ``true_latent_dim`` is 2.
@@ -38,7 +44,12 @@ NUM_TEST = 10_000
 DATA_DIM = 64
 HIDDEN = 128
 _MAP_SEED = 20_211  # fixed: the manifold is part of the dataset's definition
-_NAMES = ("manifold<n> (e.g. manifold8, manifold16)", "gaussian_mixture")
+_NAMES = (
+    "manifold<n> (e.g. manifold8, manifold16)",
+    "factors<k> (e.g. factors4)",
+    "gaussian_mixture",
+)
+FACTOR_VALUES = 10
 
 
 def manifold_params(latent_dim: int, data_dim: int = DATA_DIM) -> dict[str, np.ndarray]:
@@ -88,6 +99,21 @@ def gaussian_mixture(
     return x.astype(np.float32), k.astype(np.int32)
 
 
+def factor_data(
+    n: int, seed: int | list[int], num_factors: int, *, values: int = FACTOR_VALUES
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(x [n, 64] float32, v [n, num_factors] int32)``: ``x = f(z(v))`` for factors ``v``
+    drawn uniformly on ``values`` levels (see the module docstring).
+
+    >>> x, v = factor_data(5, [0, 1], 3)
+    >>> x.shape, v.shape, int(v.max()) < 10
+    ((5, 64), (5, 3), True)
+    """
+    v = np.random.default_rng(seed).integers(0, values, (n, num_factors))
+    z = np.sqrt(3.0) * (2.0 * (v + 0.5) / values - 1.0)
+    return manifold_apply(manifold_params(num_factors), z).astype(np.float32), v.astype(np.int32)
+
+
 def make(
     name: str, *, seed: int = 0, max_train: int | None = None, max_test: int | None = None
 ) -> Dataset:
@@ -106,6 +132,12 @@ def make(
         train, train_labels = gaussian_mixture(n_train, [seed, 0])
         test, test_labels = gaussian_mixture(n_test, [seed, 1])
         return Dataset(full_name, train, test, train_labels, test_labels, true_latent_dim=2)
+    match = re.fullmatch(r"factors(\d+)", name)
+    if match:
+        k = int(match.group(1))
+        train, _ = factor_data(n_train, [seed, 0], k)
+        test, _ = factor_data(n_test, [seed, 1], k)
+        return Dataset(full_name, train, test, true_latent_dim=k)
     match = re.fullmatch(r"manifold(\d+)", name)
     if match:
         n = int(match.group(1))

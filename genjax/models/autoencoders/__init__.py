@@ -4,7 +4,23 @@ model name to ``(defaults, build)`` for `genjax.models.build_model`."""
 
 from __future__ import annotations
 
-from genjax.models.autoencoders import aae, ae, cwae, rae, swae, vae, wae
+from genjax.models.autoencoders import (
+    aae,
+    ae,
+    cwae,
+    factorvae,
+    flexae,
+    iaf,
+    infovae,
+    maskaae,
+    rae,
+    swae,
+    tcvae,
+    two_stage_vae,
+    vae,
+    vamp,
+    wae,
+)
 from genjax.models.autoencoders.aae import AAE
 from genjax.models.autoencoders.ae import AE
 from genjax.models.autoencoders.cwae import CWAE
@@ -23,6 +39,14 @@ REGISTRY = {
     "swae": (swae.DEFAULTS, swae.build),
     "cwae": (cwae.DEFAULTS, cwae.build),
     "rae": (rae.DEFAULTS, rae.build),
+    "vamp": (vamp.DEFAULTS, vamp.build),
+    "infovae": (infovae.DEFAULTS, infovae.build),
+    "beta_tcvae": (tcvae.DEFAULTS, tcvae.build),
+    "factorvae": (factorvae.DEFAULTS, factorvae.build),
+    "vae_iaf": (iaf.DEFAULTS, iaf.build),
+    "two_stage_vae": (two_stage_vae.DEFAULTS, two_stage_vae.build),
+    "maskaae": (maskaae.DEFAULTS, maskaae.build),
+    "flexae": (flexae.DEFAULTS, flexae.build),
 }
 
 __all__ = ["AAE", "AE", "CWAE", "RAE", "REGISTRY", "SWAE", "VAE", "WAEGAN", "WAEMMD"]

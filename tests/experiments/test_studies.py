@@ -1,0 +1,40 @@
+"""The latent-dimension study and the disentanglement script run end to end on tiny
+settings (slow: several models are trained)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(module, *args, cwd):
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=1",
+               JAX_NUM_CPU_DEVICES="1", PYTHONPATH=str(ROOT))  # fmt: skip
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=900)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_latent_study_tiny(tmp_path):
+    out = _run("experiments.latent_study", f"--workdir={tmp_path}", "--steps=4",
+               "--sets=synthetic:manifold8", "--dims=2", "--mask_dims=4",
+               "--max_train=256", "--num_samples=64", cwd=tmp_path)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    rows = json.loads((tmp_path / "latent_study.json").read_text())
+    assert [(r["model"], r["m"]) for r in rows] == [("wae_mmd", 2), ("maskaae", 4)]
+    assert rows[1]["active_dims"] <= 4 and (tmp_path / "latent_study.png").exists()
+
+
+@pytest.mark.slow
+def test_disentanglement_tiny(tmp_path):
+    out = _run("experiments.disentanglement", f"--workdir={tmp_path}", "--steps=4",
+               "--models=vae,beta_tcvae", "--max_train=256", cwd=tmp_path)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    rows = json.loads((tmp_path / "disentanglement.json").read_text())
+    assert [r["model"] for r in rows] == ["vae", "beta_tcvae"]
+    assert all(0.0 <= r["mig"] <= 1.0 for r in rows)
