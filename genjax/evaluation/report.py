@@ -28,6 +28,7 @@ from genjax.evaluation.feature_cache import cached_features
 from genjax.evaluation.gmm import GMM, fit_gmm, gmm_log_prob, sample_gmm
 from genjax.evaluation.inception import InceptionExtractor
 from genjax.evaluation.latent import latent_statistics
+from genjax.evaluation.samplers import model_prior_codes
 
 NUM_SHOWN = 32  # reconstructions kept for the figure (first test examples)
 LATENT_KEYS = (
@@ -154,7 +155,6 @@ def model_outputs(
         if start == 0:
             x_shown_rec = np.asarray(x_hat)[: min(NUM_SHOWN, count)]
     z_test = np.concatenate(zs)  # [n, d]
-    d = z_test.shape[1]
 
     z_train = _apply_all(model, "encode", params, state, x_train[:gmm_max_codes], batch_size)
     gmm, info = fit_gmm(k_fit, jnp.asarray(z_train), num_components=gmm_components)
@@ -166,11 +166,9 @@ def model_outputs(
         "gmm_test_log_likelihood": float(jnp.mean(gmm_log_prob(gmm, jnp.asarray(z_test)))),
     }
 
-    # The Model protocol's `sample` decodes prior draws; the codes are kept for figures.
-    sample_prior = getattr(model, "sample_prior", None)
-    z_prior = np.asarray(
-        sample_prior(k_prior, m) if sample_prior else jax.random.normal(k_prior, (m, d))
-    )
+    # The model's own prior (learned for VampPrior, the two-stage VAE, MaskAAE and
+    # FlexAE); the codes are kept for figures.
+    z_prior = np.asarray(model_prior_codes(model, params, state, k_prior, m))
     return ModelOutputs(
         rec_errors=np.concatenate(errs),
         z_test=z_test,
