@@ -47,6 +47,8 @@ COLUMNS = (
     "fd_classifier_gmm",
     "precision_prior",
     "recall_prior",
+    ("num_classes_prior", "Classes"),
+    ("class_kl_prior", "Class KL"),
     "mardia_skewness",
     "mardia_kurtosis",
     "cw_normality",
@@ -100,6 +102,7 @@ def read_curves(workdir: str) -> dict[str, tuple[list[int], list[float]]]:
         records = [json.loads(line) for line in f if line.strip()]
     for split, key, name in (
         ("train", "loss", "train loss"),
+        ("train", "generator/loss", "generator loss"),  # GANs have one loss per player
         ("eval", "rec_error", "held-out rec_error"),
     ):
         points = [(r["step"], r[key]) for r in records if r.get("split") == split and key in r]
@@ -157,9 +160,11 @@ def compare(
         f"Models trained on {data} for {budget} steps each. Rec. error: mean over "
         f"test examples of the summed squared error. FD: Fréchet distance in genjax "
         f"classifier features (not Inception; not comparable with published FIDs) between "
-        f"{'/'.join(map(str, n))} decoded prior (or GMM) samples and as many test images; "
-        f"precision/recall of prior samples (k = 3). Skewness, kurtosis: Mardia's, of test "
-        f"codes against N(0, I); CW normality: squared Cramer-Wold distance to N(0, I)."
+        f"{'/'.join(map(str, n))} decoded prior (or GMM) samples, or a GAN's samples, and "
+        f"as many test images; precision/recall of prior samples (k = 3). Classes: classes "
+        f"the classifier predicts for at least 1% of the samples; Class KL: KL of their "
+        f"class histogram from uniform. Skewness, kurtosis: Mardia's, of test codes against "
+        f"N(0, I); CW normality: squared Cramer-Wold distance to N(0, I)."
     )
     notes = sorted({f"- {r['model']}: {note}" for r in rows for note in r["notes"]})
     text = "\n".join([table, caption, *(["", "Notes:", *notes] if notes else [])]) + "\n"

@@ -6,7 +6,9 @@ reconstruction error on the whole test split, normality statistics of test codes
 sample quality of prior and ex-post GMM samples in genjax's classifier features. Writes
 ``<workdir>/eval.json`` and ``<workdir>/eval/*.png`` (reconstructions, prior and GMM
 samples, a PCA scatter of codes against prior draws, a histogram of code norms against
-the chi law), then prints a summary.
+the chi law), then prints a summary. A generator without an encoder (a GAN) gets the
+sample quality and class coverage of its samples and ``eval/samples.png`` (plus the
+model's own grids, e.g. InfoGAN's code traversals).
 
 Flags:
   --workdir      a directory written by ``python -m experiments.run`` (required)
@@ -28,7 +30,7 @@ from typing import Any, NamedTuple
 import jax
 import ml_collections
 
-from genjax.evaluation.figures import write_figures
+from genjax.evaluation.figures import save_image_grid, write_figures
 from genjax.evaluation.report import HEADLINE, model_outputs, output_metrics
 from genjax.training import Checkpoints, init_train_state, make_optimizers
 from genjax.training.loop import build_model, load_dataset
@@ -157,11 +159,28 @@ def evaluate_workdir(
         "seed": seed,
         **metrics,
     }
-    paths = write_figures(os.path.join(workdir, "eval"), outputs)
+    paths = write_eval_figures(os.path.join(workdir, "eval"), outputs)
     path = os.path.join(workdir, "eval.json")
     with open(path, "w") as f:
         json.dump(metrics, f, indent=2)
     return metrics, [path, *paths]
+
+
+def write_eval_figures(directory: str, outputs) -> list[str]:
+    """`write_figures` for an autoencoder's outputs; for a generator's (no codes), a grid
+    of its first 64 samples; then the model's own grids."""
+    if outputs.z_test is not None:
+        paths = write_figures(directory, outputs)
+    elif len(outputs.x_prior[0].shape) == 3:
+        paths = [
+            save_image_grid(os.path.join(directory, "samples.png"), outputs.x_prior[:64],
+                            title="generator samples")
+        ]  # fmt: skip
+    else:
+        paths = []
+    for name, (images, ncol) in (outputs.image_grids or {}).items():
+        paths.append(save_image_grid(os.path.join(directory, f"{name}.png"), images, ncol=ncol))
+    return paths
 
 
 def summary(metrics: dict[str, Any], paths: list[str]) -> str:
@@ -173,7 +192,8 @@ def summary(metrics: dict[str, Any], paths: list[str]) -> str:
     )
     lines = [
         f"{metrics['model']} at step {metrics['step']} on {metrics['data']} "
-        f"({metrics['num_test']} test examples, {metrics['num_samples']} samples):",
+        f"({metrics.get('num_test', metrics['num_samples'])} test examples, "
+        f"{metrics['num_samples']} samples):",
         f"  {shown}",
         *(f"  note: {n}" for n in metrics["notes"]),
         f"wrote {paths[0]}",

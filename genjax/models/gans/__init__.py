@@ -5,6 +5,19 @@ losses they share."""
 
 from __future__ import annotations
 
-REGISTRY: dict = {}
+from genjax.models.gans import fgan, gan, lsgan, wgan
+from genjax.models.gans.fgan import FGAN
+from genjax.models.gans.gan import GAN, CriticLossGAN
+from genjax.models.gans.lsgan import LSGAN
+from genjax.models.gans.wgan import WGAN, WGANGP
 
-__all__ = ["REGISTRY"]
+REGISTRY: dict = {
+    "gan": (gan.DEFAULTS, gan.build),
+    "dcgan": (gan.DCGAN_DEFAULTS, gan.build),
+    "fgan": (fgan.DEFAULTS, fgan.build),
+    "lsgan": (lsgan.DEFAULTS, lsgan.build),
+    "wgan": (wgan.DEFAULTS, wgan.build),
+    "wgan_gp": (wgan.GP_DEFAULTS, wgan.build_gp),
+}
+
+__all__ = ["FGAN", "GAN", "LSGAN", "REGISTRY", "WGAN", "WGANGP", "CriticLossGAN"]
