@@ -1,5 +1,6 @@
 """The model registry: names, default configs, building, and errors that name the problem."""
 
+import functools
 import json
 
 import jax
@@ -7,7 +8,14 @@ import jax.numpy as jnp
 import ml_collections
 import pytest
 
-from genjax.models import MODEL_NAMES, build_model, default_model_config
+from genjax.models import (
+    AUTOENCODER_NAMES,
+    GAN_NAMES,
+    MODEL_NAMES,
+    build_model,
+    default_model_config,
+    is_autoencoder,
+)
 
 SHARED_FIELDS = {
     "name",
@@ -23,9 +31,11 @@ SHARED_FIELDS = {
 
 
 def test_names():
-    assert MODEL_NAMES == (
+    assert AUTOENCODER_NAMES == (
         "ae", "vae", "beta_vae", "wae_mmd", "wae_gan", "aae", "swae", "cwae", "rae"
     )  # fmt: skip
+    assert {"gan", "dcgan", "fgan", "lsgan", "wgan", "wgan_gp"} <= set(GAN_NAMES)
+    assert MODEL_NAMES == AUTOENCODER_NAMES + GAN_NAMES
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -49,6 +59,10 @@ def test_conv_models_map_images_to_images(name, shape):
     model = build_model(config, shape)
     x = jax.ShapeDtypeStruct((2, *shape), jnp.float32)
     params, state = jax.eval_shape(model.init, jax.random.key(0), x)
+    if not is_autoencoder(model):  # a generator: noise to images
+        sample = functools.partial(model.sample, n=2)
+        assert jax.eval_shape(sample, params, state, jax.random.key(1)).shape == (2, *shape)
+        return
     z = jax.eval_shape(model.encode, params, state, x)
     assert z.shape == (2, config.latent_dim)
     assert jax.eval_shape(model.decode, params, state, z).shape == (2, *shape)

@@ -69,9 +69,10 @@ class CriticLossGAN(GenerativeAdversarial):
     batch's size. Subclasses pick ``kind`` and its options, and may add a term to the
     critic's loss (`critic_penalty`).
 
-    Critic metrics: ``adversarial`` (the critic's adversarial loss), ``real`` and
-    ``fake`` (mean outputs), plus a subclass's terms; generator metrics: ``adversarial``
-    and ``fake``. ``evaluate`` reports the critic's terms in eval mode.
+    Critic metrics: ``loss``, ``adversarial`` (the critic's adversarial loss), ``real``
+    and ``fake`` (mean outputs), plus a subclass's terms; generator metrics: ``loss``,
+    ``adversarial`` and ``fake``. ``evaluate`` reports the critic's terms in eval mode
+    (its ``critic_loss`` includes a subclass's penalty).
     """
 
     kind: str = "ns"
@@ -122,14 +123,15 @@ class CriticLossGAN(GenerativeAdversarial):
 
     def critic_loss(self, params, state, x, key):
         loss, metrics, critic_state = self.critic_terms(params, state, x, key, train=True)
-        return loss, (metrics, {"critic": critic_state})
+        return loss, ({"loss": loss, **metrics}, {**state, "critic": critic_state})
 
     def generator_loss(self, params, state, x, key):
         x_fake, gen_state = self.fake_batch(params, state, key, x.shape[0], x.dtype, train=True)
         critic_params = jax.lax.stop_gradient(params["critic"])
         fake, _ = self.critic_outputs(critic_params, state, x_fake, train=True)
         _, loss = self.losses(fake, fake)  # the generator's loss reads only `fake`
-        return loss, ({"adversarial": loss, "fake": jnp.mean(fake)}, {"generator": gen_state})
+        metrics = {"loss": loss, "adversarial": loss, "fake": jnp.mean(fake)}
+        return loss, (metrics, {**state, "generator": gen_state})
 
     def evaluate(self, params, state, x, key):
         """The critic's loss terms on held-out ``x`` against as many samples, eval mode."""
