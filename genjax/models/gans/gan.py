@@ -143,7 +143,21 @@ class CriticLossGAN(GenerativeAdversarial):
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class GAN(CriticLossGAN):
     """Goodfellow et al.'s GAN; ``kind`` is ``"ns"`` (non-saturating) or ``"mm"``
-    (minimax); players ``("critic", "generator")``."""
+    (minimax); players ``("critic", "generator")``.
+
+    >>> from genjax.models import build_model, default_model_config
+    >>> config = default_model_config("gan")
+    >>> config.loss = "mm"
+    >>> model = build_model(config, (28, 28, 1))
+    >>> model.players, model.kind, model.latent_dim
+    (('critic', 'generator'), 'mm', 100)
+    >>> x = jnp.zeros((4, 28, 28, 1))
+    >>> params, state = jax.eval_shape(model.init, jax.random.key(0), x)
+    >>> loss, (metrics, _) = jax.eval_shape(
+    ...     lambda p, s: model.loss("critic", p, s, x, jax.random.key(1)), params, state)
+    >>> sorted(metrics)
+    ['adversarial', 'fake', 'loss', 'real']
+    """
 
 
 def gan_kwargs(config: ml_collections.ConfigDict, input_shape, *, normalization="batch"):
