@@ -16,12 +16,13 @@ experiments: the same fixed point with stronger early gradients). The divergence
 non-saturating loss this is exactly the NS GAN). The losses themselves are
 `genjax.divergences.fgan_losses`.
 
-Defaults: the paper's MNIST experiment (Sec. 4.2) used z of 100 uniform draws, a
-generator 1200-1200 with batch norm (ReLU, sigmoid output) and a linear-output
-critic 240x5 maxout, batch 4096 and Adam; no official code was released. Here, as the
+Defaults: the paper's MNIST experiment (as we read it; we know of no official code) used
+z of 100 uniform draws, a generator 1200-1200 with batch norm (ReLU, sigmoid output), a
+maxout critic with a linear output, batches of 4096 and Adam. Here, as the
 other GANs: z ~ U[-1, 1]^100, the generator 100-256-512-784, the critic 784-512-256-1
 (LeakyReLU 0.2), Adam 2e-4 (b1 = 0.5), one critic update per generator update, KL by
-default (the paper's Table 3 compares all of them on MNIST).
+default in the model (the paper lists it first; experiments/fgan.py picks Jensen-Shannon,
+which trained where KL diverged).
 """
 
 from __future__ import annotations
