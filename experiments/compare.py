@@ -84,6 +84,8 @@ COLUMNS = (
     "recall_prior",
     "precision_gmm",
     "recall_gmm",
+    ("num_classes_prior", "Classes"),
+    ("class_kl_prior", "Class KL"),
     "mardia_skewness",
     "mardia_kurtosis",
     "cw_normality",
@@ -139,6 +141,7 @@ def read_curves(workdir: str) -> dict[str, tuple[list[int], list[float]]]:
         records = [json.loads(line) for line in f if line.strip()]
     for split, key, name in (
         ("train", "loss", "train loss"),
+        ("train", "generator/loss", "generator loss"),  # GANs have one loss per player
         ("eval", "rec_error", "held-out rec_error"),
     ):
         points = [(r["step"], r[key]) for r in records if r.get("split") == split and key in r]
@@ -285,7 +288,9 @@ def compare(
         f"Models trained on {data} for {budget} steps each. {spread}Rec. error: mean over "
         f"test examples of the summed squared error. FD: Fréchet distance in the features of "
         f"{extractor_description(extractor)} between {'/'.join(n)} decoded prior (or GMM) "
-        f"samples and as many test images; precision/recall of prior and GMM samples (k = 3). "
+        f"samples, or a GAN's samples, and as many test images; precision/recall of prior "
+        f"and GMM samples (k = 3). Classes: classes the classifier predicts for at least 1% "
+        f"of the samples; Class KL: KL of their class histogram from uniform. "
         f"'{REAL_ROW}': as many training images in place of samples, the value of each "
         f"metric for a perfect model at this sample count. Skewness, kurtosis: Mardia's, of "
         f"test codes against N(0, I); CW normality: squared Cramer-Wold distance to N(0, I)."

@@ -6,7 +6,9 @@ reconstruction error on the whole test split, normality statistics of test codes
 sample quality of prior and ex-post GMM samples in genjax's classifier features. Writes
 ``<workdir>/eval.json`` and ``<workdir>/eval/*.png`` (reconstructions, prior and GMM
 samples, a PCA scatter of codes against prior draws, a histogram of code norms against
-the chi law), then prints a summary.
+the chi law), then prints a summary. A generator without an encoder (a GAN) gets the
+sample quality and class coverage of its samples and ``eval/samples.png`` (plus the
+model's own grids, e.g. InfoGAN's code traversals).
 
 Flags:
   --workdir      a directory written by ``python -m experiments.run`` (required)
@@ -37,7 +39,7 @@ import jax
 import ml_collections
 import numpy as np
 
-from genjax.evaluation.figures import write_figures
+from genjax.evaluation.figures import save_image_grid, write_figures
 from genjax.evaluation.report import HEADLINE, model_outputs, output_metrics
 from genjax.training import Checkpoints, init_train_state, make_optimizers
 from genjax.training.checkpoint import CheckpointError
@@ -182,7 +184,7 @@ def evaluate_workdir(
     else:
         metrics["notes"].append("sample quality skipped: no feature extractor given")
     try:
-        paths = write_figures(os.path.join(workdir, "eval"), outputs)
+        paths = write_eval_figures(os.path.join(workdir, "eval"), outputs)
     except (ValueError, np.linalg.LinAlgError) as e:
         paths = []
         metrics["notes"].append(f"figures not written: {type(e).__name__}: {e}")
@@ -194,10 +196,11 @@ def _with_sample_quality(metrics, outputs, key, extractor, dataset_name) -> dict
     """``metrics`` plus `output_metrics`' sample quality of the samplers whose decoded
     samples are finite; a sampler with NaN samples (e.g. a GMM fitted to NaN codes) or
     a classifier that rejects the images gets a note instead."""
-    bad = [s for s in ("prior", "gmm") if not np.isfinite(getattr(outputs, f"x_{s}")).all()]
+    present = [s for s in ("prior", "gmm") if getattr(outputs, f"x_{s}") is not None]
+    bad = [s for s in present if not np.isfinite(getattr(outputs, f"x_{s}")).all()]
     notes = [f"sample quality of {s} samples not computed: decoded samples not finite"
              for s in bad]  # fmt: skip
-    if len(bad) == 2:
+    if len(bad) == len(present):
         return {**metrics, "notes": metrics["notes"] + notes}
     if bad:  # score the finite sampler twice and keep its numbers only
         good = {"prior": "gmm", "gmm": "prior"}[bad[0]]
@@ -223,6 +226,23 @@ def write_json(path: str, metrics: dict[str, Any]) -> None:
     os.replace(path + ".tmp", path)
 
 
+def write_eval_figures(directory: str, outputs) -> list[str]:
+    """`write_figures` for an autoencoder's outputs; for a generator's (no codes), a grid
+    of its first 64 samples; then the model's own grids."""
+    if outputs.z_test is not None:
+        paths = write_figures(directory, outputs)
+    elif len(outputs.x_prior[0].shape) == 3:
+        paths = [
+            save_image_grid(os.path.join(directory, "samples.png"), outputs.x_prior[:64],
+                            title="generator samples")
+        ]  # fmt: skip
+    else:
+        paths = []
+    for name, (images, ncol) in (outputs.image_grids or {}).items():
+        paths.append(save_image_grid(os.path.join(directory, f"{name}.png"), images, ncol=ncol))
+    return paths
+
+
 def summary(metrics: dict[str, Any], paths: list[str]) -> str:
     """A few lines for the terminal: the headline numbers and where the files are."""
     shown = "  ".join(
@@ -232,7 +252,8 @@ def summary(metrics: dict[str, Any], paths: list[str]) -> str:
     )
     lines = [
         f"{metrics['model']} at step {metrics['step']} on {metrics['data']} "
-        f"({metrics['num_test']} test examples, {metrics['num_samples']} samples):",
+        f"({metrics.get('num_test', metrics['num_samples'])} test examples, "
+        f"{metrics['num_samples']} samples):",
         f"  {shown}",
         *(f"  note: {n}" for n in metrics["notes"]),
         f"wrote {paths[0]}",

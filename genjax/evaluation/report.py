@@ -1,8 +1,11 @@
-"""Every number a paper table needs about one trained autoencoder.
+"""Every number a paper table needs about one trained model.
 
 `evaluate_model` = `model_outputs` (encode, decode and sample in eval mode, in
 fixed-size jitted batches) followed by `output_metrics` (reconstruction error,
-latent statistics, sample quality of prior and GMM samples). The figures of
+latent statistics, sample quality of prior and GMM samples). A generator without
+an encoder (a GAN, `genjax.models.base.is_autoencoder` false) gets sample quality
+of its samples only (the ``prior`` ones), and every model the class coverage of its
+samples as the evaluation classifier sees them (mode collapse made visible). The figures of
 `genjax.evaluation.figures` take the same `ModelOutputs`, so a report computes
 the network passes once; `genjax.evaluation.figures.markdown_table` lays out the
 numbers of several models for a draft.
@@ -29,6 +32,7 @@ from genjax.evaluation.gmm import GMM, fit_gmm, gmm_log_prob, sample_gmm
 from genjax.evaluation.inception import InceptionExtractor
 from genjax.evaluation.latent import latent_statistics
 from genjax.evaluation.samplers import model_prior_codes
+from genjax.models.base import is_autoencoder
 
 NUM_SHOWN = 32  # reconstructions kept for the figure (first test examples)
 LATENT_KEYS = (
@@ -44,7 +48,9 @@ class ModelOutputs(NamedTuple):
     """What one trained model produces on a dataset, on the host (numpy).
 
     ``n``: test examples; ``m``: samples (``min(num_samples, n)``); ``s``: shape of one
-    example; ``d``: latent dimension.
+    example; ``d``: latent dimension. For a generator without an encoder only
+    ``x_real`` and ``x_prior`` (its samples) are set, the rest is None (``gmm_info``
+    empty).
 
     Attributes:
       rec_errors: ``[n]`` summed squared error of each test example's reconstruction.
@@ -56,19 +62,22 @@ class ModelOutputs(NamedTuple):
       z_gmm, x_gmm: ``[m, d]`` draws of the GMM fitted to training codes, and decodings.
       gmm: the fitted `GMM`; gmm_info: ``fit_gmm``'s info plus the mean log-likelihood
         of training and test codes under it.
+      image_grids: ``{name: (images [r, *s], ncol)}`` from the model's optional
+        ``image_grids(params, state, key)`` hook (e.g. InfoGAN's code traversals).
     """
 
-    rec_errors: np.ndarray
-    z_test: np.ndarray
-    x_shown: np.ndarray
-    x_shown_rec: np.ndarray
+    rec_errors: np.ndarray | None
+    z_test: np.ndarray | None
+    x_shown: np.ndarray | None
+    x_shown_rec: np.ndarray | None
     x_real: np.ndarray
-    z_prior: np.ndarray
+    z_prior: np.ndarray | None
     x_prior: np.ndarray
-    z_gmm: np.ndarray
-    x_gmm: np.ndarray
-    gmm: GMM
+    z_gmm: np.ndarray | None
+    x_gmm: np.ndarray | None
+    gmm: GMM | None
     gmm_info: dict[str, float]
+    image_grids: dict | None = None
 
 
 @functools.partial(jax.jit, static_argnums=0)
@@ -103,6 +112,31 @@ def _apply_all(model, method, params, state, x, batch_size) -> np.ndarray:
     return np.concatenate([np.asarray(y)[:c] for _, c, y in _batched(fn, x, batch_size)])
 
 
+@functools.partial(jax.jit, static_argnums=(0, 4))
+def _sample(model, params, state, key, n):
+    return model.sample(params, state, key, n)
+
+
+def generator_samples(model, params, state, *, key, num_samples: int, batch_size: int = 500):
+    """``[num_samples, *s]`` samples of ``model`` (eval mode) in jitted batches of
+    ``batch_size`` (one compilation), batch ``i`` drawn with ``fold_in(key, i)``."""
+    parts = [
+        np.asarray(_sample(model, params, state, jax.random.fold_in(key, i), batch_size))
+        for i in range(-(-num_samples // batch_size))
+    ]
+    return np.concatenate(parts)[:num_samples]
+
+
+def model_image_grids(model, params, state, key) -> dict | None:
+    """The model's own extra grids, ``{name: (images, ncol)}`` on the host, or None when
+    it has no ``image_grids(params, state, key)`` hook."""
+    hook = getattr(model, "image_grids", None)
+    if not callable(hook):
+        return None
+    grids = hook(params, state, key)
+    return {name: (np.asarray(images), int(ncol)) for name, (images, ncol) in grids.items()}
+
+
 def model_outputs(
     model,
     params,
@@ -131,13 +165,13 @@ def model_outputs(
       batch_size: examples per compiled call.
 
     Returns:
-      `ModelOutputs`.
+      `ModelOutputs`; for a generator without an encoder, its ``num_samples`` samples
+      (``x_prior``) and the real images only.
 
     Cost: one encoder pass over the test split and ``gmm_max_codes`` training examples,
     one decoder pass over test codes and ``2 · num_samples`` samples, and the EM fit.
     """
     x_test = np.asarray(dataset.test, np.float32)
-    x_train = np.asarray(dataset.train, np.float32)
     n = len(x_test)
     if n == 0:
         raise ValueError("dataset.test is empty")
@@ -146,6 +180,17 @@ def model_outputs(
     # compute the same evaluation (8 copies of it on a faked 8-device CPU).
     params, state = jax.device_get((params, state))
     k_prior, k_fit, k_gmm = jax.random.split(key, 3)
+    grids = model_image_grids(model, params, state, jax.random.fold_in(key, 1))
+    if not is_autoencoder(model):
+        samples = generator_samples(
+            model, params, state, key=k_prior, num_samples=m, batch_size=batch_size
+        )
+        return ModelOutputs(
+            rec_errors=None, z_test=None, x_shown=None, x_shown_rec=None, x_real=x_test[:m],
+            z_prior=None, x_prior=samples, z_gmm=None, x_gmm=None, gmm=None, gmm_info={},
+            image_grids=grids,
+        )  # fmt: skip
+    x_train = np.asarray(dataset.train, np.float32)
 
     zs, errs, x_shown_rec = [], [], None
     fn = functools.partial(_encode_decode, model, params, state)
@@ -181,7 +226,47 @@ def model_outputs(
         x_gmm=_apply_all(model, "decode", params, state, z_gmm, batch_size),
         gmm=gmm,
         gmm_info=gmm_info,
+        image_grids=grids,
     )
+
+
+MIN_CLASS_FRACTION = 0.01
+
+
+def class_coverage(
+    labels, num_classes: int, *, min_fraction: float = MIN_CLASS_FRACTION
+) -> tuple[int, float]:
+    """``(classes, kl)`` of predicted ``labels: [n]`` ints in ``[0, num_classes)``:
+    how many classes hold at least ``min_fraction`` of the labels (1% by default, a
+    tenth of a class's share among 10 uniform classes: stray misclassified samples of a
+    collapsed generator do not count), and ``KL(p ‖ uniform) = Σ_k p_k log(K p_k)`` of
+    the label histogram ``p`` (0 for uniform classes, ``log K`` when all are one class).
+
+    >>> classes, kl = class_coverage(np.array([0, 0, 1, 1]), 4)
+    >>> classes, round(kl, 4)  # two of four classes, KL = log 2
+    (2, 0.6931)
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.size == 0:
+        raise ValueError(f"labels must be a non-empty [n] array, got shape {labels.shape}")
+    p = np.bincount(labels, minlength=num_classes)[:num_classes] / labels.size
+    kl = float(np.sum(p[p > 0] * np.log(num_classes * p[p > 0])))
+    return int(np.sum(p >= min_fraction)), kl
+
+
+def _class_metrics(features, samplers) -> dict[str, Any]:
+    """``num_classes_<name>``, ``class_kl_<name>`` for each ``(name, images)``, when the
+    extractor is a classifier (has ``logits``); else nothing."""
+    logits_fn = getattr(features, "logits", None)
+    if not callable(logits_fn):
+        return {}
+    metrics = {}
+    for name, images in samplers:
+        logits = np.asarray(logits_fn(np.clip(images, 0.0, 1.0)))  # [n, K]
+        classes, kl = class_coverage(np.argmax(logits, axis=-1), logits.shape[-1])
+        metrics[f"num_classes_{name}"] = classes
+        metrics[f"class_kl_{name}"] = kl
+    return metrics
 
 
 def output_metrics(
@@ -218,18 +303,21 @@ def output_metrics(
       (50, 2, True)
     """
     m = len(outputs.x_real)
-    z = jnp.asarray(outputs.z_test[:m])
-    stats = latent_statistics(z)
-    metrics: dict[str, Any] = {
-        "rec_error": float(np.mean(outputs.rec_errors, dtype=np.float64)),
-        "num_test": len(outputs.rec_errors),
-        **{k: float(stats[k]) for k in LATENT_KEYS if k != "num_active"},
-        "num_active": int(stats["num_active"]),
-        "latent_dim": int(outputs.z_test.shape[1]),
-        "num_codes": m,
-        "num_samples": m,
-        **outputs.gmm_info,
-    }
+    autoencoder = outputs.z_test is not None
+    metrics: dict[str, Any] = {"num_samples": m}
+    if autoencoder:
+        z = jnp.asarray(outputs.z_test[:m])
+        stats = latent_statistics(z)
+        metrics = {
+            "rec_error": float(np.mean(outputs.rec_errors, dtype=np.float64)),
+            "num_test": len(outputs.rec_errors),
+            **{k: float(stats[k]) for k in LATENT_KEYS if k != "num_active"},
+            "num_active": int(stats["num_active"]),
+            "latent_dim": int(outputs.z_test.shape[1]),
+            "num_codes": m,
+            "num_samples": m,
+            **outputs.gmm_info,
+        }
     features, description, notes = resolve_extractor(
         extractor, outputs.x_real.shape[1:], dataset_name
     )
@@ -248,10 +336,10 @@ def output_metrics(
                 weights_sha256=features.info.get("weights_sha256", "user-params"),
             )
         k_prior, k_gmm = jax.random.split(key)
-        for sampler, images, k in (
-            ("prior", outputs.x_prior, k_prior),
-            ("gmm", outputs.x_gmm, k_gmm),
-        ):
+        samplers = [("prior", outputs.x_prior, k_prior)]
+        if outputs.x_gmm is not None:
+            samplers.append(("gmm", outputs.x_gmm, k_gmm))
+        for sampler, images, k in samplers:
             # Decoders without a sigmoid stray outside [0, 1]; saved images are clipped
             # too, so the features see what a reader sees.
             images = np.clip(images, 0.0, 1.0)
@@ -275,6 +363,12 @@ def output_metrics(
                 else:
                     suffix = "_inception" if inception else "_classifier"
                     metrics[f"{name.removesuffix(suffix)}_{sampler}"] = value
+        metrics.update(
+            _class_metrics(
+                features,
+                [("real", outputs.x_real), *((name, images) for name, images, _ in samplers)],
+            )
+        )
     metrics["notes"] = notes
     return metrics
 
@@ -292,7 +386,9 @@ def evaluate_model(
     gmm_max_codes: int = 10_000,
     batch_size: int = 500,
 ) -> dict[str, Any]:
-    """All the numbers a paper table needs about a trained autoencoder, in eval mode.
+    """All the numbers a paper table needs about a trained model, in eval mode.
+
+    For an autoencoder:
 
     - ``rec_error``: mean over the whole test split of ``Σ_j (x_j − x̂_j)²``, the same
       quantity as the models' own ``evaluate``;
@@ -308,6 +404,16 @@ def evaluate_model(
       line in ``notes``, when no extractor fits the data (tabular or 32x32x3 data);
     - ``gmm_converged``, ``gmm_num_iters``, ``gmm_{train,test}_log_likelihood``;
     - ``latent_dim``, ``num_test``, ``num_samples``, ``feature_extractor``, ``notes``.
+
+    For a generator without an encoder (a GAN): the sample quality of its samples, named
+    as the prior samples' (``fd_classifier_prior``, ...), ``num_samples``,
+    ``feature_extractor`` and ``notes``; no reconstruction, codes or GMM.
+
+    For every model, when the extractor is a classifier (genjax's is): the class
+    coverage of the samples, ``num_classes_{prior,gmm}`` (classes the classifier
+    predicts for at least 1% of them) and ``class_kl_{prior,gmm}`` (KL of the predicted
+    class histogram from uniform, `class_coverage`), and the same for the real test
+    images (``num_classes_real``, ``class_kl_real``: the classifier's own floor).
 
     Args:
       model, params, state, dataset, num_samples, gmm_components, gmm_max_codes,
@@ -372,6 +478,8 @@ HEADLINE = (
     "fd_classifier_gmm",
     "precision_prior",
     "recall_prior",
+    "num_classes_prior",
+    "class_kl_prior",
     "cw_normality",
     "mardia_skewness",
     "mardia_kurtosis",

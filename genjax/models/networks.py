@@ -111,6 +111,44 @@ def make_decoder(config: ml_collections.ConfigDict, input_shape) -> nn.Module:
     raise ValueError(f"network={config.network!r}; expected one of {NETWORKS}")
 
 
+# --- GAN networks ---------------------------------------------------------------------
+#
+# A GAN reads the shared fields too: ``decoder_hidden`` sizes the generator's MLP,
+# ``encoder_hidden`` the critic's, ``conv_channels`` the DCGAN discriminator's widths
+# (the generator uses them reversed). ``network="conv"`` gives the DCGAN networks of
+# `genjax.nn.dcgan`, not the autoencoders' conv nets.
+
+
+def make_generator(config: ml_collections.ConfigDict, input_shape) -> nn.Module:
+    """``z: [b, latent_dim] -> [b, *input_shape]`` logits: an MLP (ReLU) or DCGAN's."""
+    network = _gan_network(config)
+    if network == "mlp":
+        return gnn.MLPDecoder(output_shape=tuple(input_shape), hidden=tuple(config.decoder_hidden))
+    _check_image_shape(input_shape)
+    return gnn.DCGANGenerator(output_shape=tuple(input_shape), channels=tuple(config.conv_channels))
+
+
+def make_critic(config: ml_collections.ConfigDict, input_shape, *, normalization="batch"):
+    """``x: [b, *input_shape] -> [b]`` logits: an MLP (LeakyReLU 0.2, no normalisation)
+    or DCGAN's discriminator with ``normalization`` ("batch", "layer" or "none")."""
+    network = _gan_network(config)
+    if network == "mlp":
+        return gnn.MLPDiscriminator(hidden=tuple(config.encoder_hidden))
+    _check_image_shape(input_shape)
+    return gnn.DCGANDiscriminator(channels=tuple(config.conv_channels), normalization=normalization)
+
+
+def _gan_network(config) -> str:
+    network = config.network
+    if network not in NETWORKS:
+        raise ValueError(f"network={network!r}; expected one of {NETWORKS}")
+    if config.output_activation not in OUTPUT_ACTIVATIONS:
+        raise ValueError(
+            f"output_activation={config.output_activation!r}; expected one of {OUTPUT_ACTIVATIONS}"
+        )
+    return network
+
+
 def _check_image_shape(input_shape) -> None:
     if len(input_shape) != 3:
         raise ValueError(

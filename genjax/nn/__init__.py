@@ -18,6 +18,12 @@ from genjax.nn.conv import (
     stride2_conv_transpose,
     upsampling_stages,
 )
+from genjax.nn.dcgan import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPDiscriminator,
+    dcgan_stages,
+)
 from genjax.nn.mlp import ACTIVATIONS, MLP, MLPCritic, MLPDecoder, MLPEncoder, activation_fn
 
 __all__ = [
@@ -27,13 +33,17 @@ __all__ = [
     "UPSAMPLINGS",
     "ConvDecoder",
     "ConvEncoder",
+    "DCGANDiscriminator",
+    "DCGANGenerator",
     "MLPCritic",
     "MLPDecoder",
+    "MLPDiscriminator",
     "MLPEncoder",
     "StridedConv",
     "StridedConvTranspose",
     "Upsample",
     "activation_fn",
+    "dcgan_stages",
     "depth_to_space",
     "space_to_depth",
     "stride2_conv",

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh
 
-from genjax.models.base import Model
+from genjax.models.base import Model, is_autoencoder
 from genjax.training.images import is_image_shape, save_image_grid
 from genjax.training.sharding import batch_sharding, put_local, replicated, to_host
 
@@ -80,9 +80,14 @@ def evaluate_dataset(
 
 def make_visualise_fn(model: Model, mesh: Mesh, *, num_samples: int = 64, interp_steps: int = 10):
     """Jitted ``(params, state, x [r, ...], x_a [p, ...], x_b [p, ...], key) -> dict`` of
-    ``reconstructions [r, ...]``, prior ``samples [num_samples, ...]`` and
-    ``interpolations [p·interp_steps, ...]`` (decoded straight lines between the codes
-    of ``x_a`` and ``x_b``, row by row). Autoencoders only (``encode``, ``decode``).
+    prior ``samples [num_samples, ...]`` and, for an autoencoder,
+    ``reconstructions [r, ...]`` and ``interpolations [p·interp_steps, ...]`` (decoded
+    straight lines between the codes of ``x_a`` and ``x_b``, row by row); a generator
+    without an encoder ignores ``x``, ``x_a`` and ``x_b``.
+
+    A model may add its own grids with a method ``image_grids(params, state, key) ->
+    {name: (images [r, *input_shape], ncol)}`` (e.g. InfoGAN's code traversals), called
+    with ``fold_in(key, 1)``; each becomes ``<name>.png``.
 
     >>> from genjax.models import build_model, default_model_config
     >>> from genjax.training.sharding import make_mesh
@@ -102,14 +107,20 @@ def make_visualise_fn(model: Model, mesh: Mesh, *, num_samples: int = 64, interp
     """
 
     def visualise(params, model_state, x, x_a, x_b, key):
-        recon = model.decode(params, model_state, model.encode(params, model_state, x))
-        samples = model.sample(params, model_state, key, num_samples)
-        z_a = model.encode(params, model_state, x_a)  # [p, d]
-        z_b = model.encode(params, model_state, x_b)
-        alpha = jnp.linspace(0.0, 1.0, interp_steps)[None, :, None]  # [1, s, 1]
-        z = (1.0 - alpha) * z_a[:, None] + alpha * z_b[:, None]  # [p, s, d]
-        interp = model.decode(params, model_state, z.reshape(-1, z.shape[-1]))
-        return {"reconstructions": recon, "samples": samples, "interpolations": interp}
+        out = {"samples": model.sample(params, model_state, key, num_samples)}
+        if is_autoencoder(model):
+            recon = model.decode(params, model_state, model.encode(params, model_state, x))
+            z_a = model.encode(params, model_state, x_a)  # [p, d]
+            z_b = model.encode(params, model_state, x_b)
+            alpha = jnp.linspace(0.0, 1.0, interp_steps)[None, :, None]  # [1, s, 1]
+            z = (1.0 - alpha) * z_a[:, None] + alpha * z_b[:, None]  # [p, s, d]
+            interp = model.decode(params, model_state, z.reshape(-1, z.shape[-1]))
+            out.update(reconstructions=recon, interpolations=interp)
+        hook = getattr(model, "image_grids", None)
+        if callable(hook):
+            # (images, ncol) pairs; ncol leaves the jit as a scalar array.
+            out.update(hook(params, model_state, jax.random.fold_in(key, 1)))
+        return out
 
     rep = replicated(mesh)
     return jax.jit(visualise, in_shardings=rep, out_shardings=rep)
@@ -118,22 +129,26 @@ def make_visualise_fn(model: Model, mesh: Mesh, *, num_samples: int = 64, interp
 def write_image_grids(
     workdir: str, step: int, x: np.ndarray, images: dict, *, interp_steps: int
 ) -> list[str]:
-    """PNG grids in ``<workdir>/images`` named by step, copied to ``<workdir>/<kind>.png``;
-    rows of originals alternate with rows of their reconstructions. Returns the paths
+    """PNG grids in ``<workdir>/images`` named by step, copied to ``<workdir>/<kind>.png``,
+    for each grid `make_visualise_fn` made: samples, and for an autoencoder
+    reconstructions (rows of originals alternate with rows of their reconstructions)
+    and interpolations, plus the model's own ``(images, ncol)`` grids. Returns the paths
     of the latest copies (none for non-image data)."""
     if not is_image_shape(tuple(x.shape[1:])):
         return []
     ncol = 8
-    rec = np.asarray(images["reconstructions"]).reshape(x.shape)
-    pairs = [a for r in range(0, len(x), ncol) for a in (x[r : r + ncol], rec[r : r + ncol])]
-    grids = {
-        "reconstructions": (np.concatenate(pairs), ncol),
-        "samples": (np.asarray(images["samples"]).reshape(-1, *x.shape[1:]), 8),
-        "interpolations": (
-            np.asarray(images["interpolations"]).reshape(-1, *x.shape[1:]),
-            interp_steps,
-        ),
-    }
+    grids = {"samples": (np.asarray(images["samples"]).reshape(-1, *x.shape[1:]), 8)}
+    if "reconstructions" in images:
+        rec = np.asarray(images["reconstructions"]).reshape(x.shape)
+        pairs = [a for r in range(0, len(x), ncol) for a in (x[r : r + ncol], rec[r : r + ncol])]
+        grids["reconstructions"] = (np.concatenate(pairs), ncol)
+    if "interpolations" in images:
+        interp = np.asarray(images["interpolations"]).reshape(-1, *x.shape[1:])
+        grids["interpolations"] = (interp, interp_steps)
+    for kind, value in images.items():
+        if kind not in ("samples", "reconstructions", "interpolations"):
+            grid, cols = value
+            grids[kind] = (np.asarray(grid).reshape(-1, *x.shape[1:]), int(cols))
     latest = []
     for kind, (grid, cols) in grids.items():
         path = os.path.join(workdir, "images", f"{kind}_{step:07d}.png")
