@@ -272,3 +272,11 @@ def test_gradients_match_finite_differences(rng, kernel, unbiased):
         return mmd(x, y, kernel=kernel, scales=(0.2, 1.0), unbiased=unbiased)
 
     contract.assert_grads_match_finite_differences(jax.jit(fn), x, y)
+
+
+@pytest.mark.parametrize("kernel_fn", [imq_kernel, rbf_kernel])
+def test_gram_gradients_match_finite_differences(rng, kernel_fn):
+    x = rng.normal(size=(3, 2))
+    y = rng.normal(size=(4, 2)) + 0.5
+    fn = jax.jit(functools.partial(kernel_fn, scales=(0.2, 1.0)))
+    contract.assert_grads_match_finite_differences(fn, x, y)
