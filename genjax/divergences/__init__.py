@@ -5,6 +5,19 @@ scalar ``jax.Array``, and works under ``jit``, ``vmap``, ``grad`` and on inputs 
 over a device mesh. Options are keyword-only; static ones are hashable. See each
 function's docstring for its formula, cost and reference.
 
+One rule for input dtypes, in every function here: real arrays are computed in at least
+float32. float32 and float64 stay as they are; bf16 and f16 are computed in float32;
+integer and boolean arrays (and Python numbers) are cast to float32, so
+``mmd(np.arange(6).reshape(3, 2), ...)`` equals the same call on the float32 array.
+Complex or non-numeric input is a ``ValueError`` naming the argument.
+
+One rule for invalid options: every argument whose value is known at call time (a
+Python or numpy number, a concrete array) is checked, and a bad one (``gamma <= 0``,
+``n <= 0``, an all-zero row of ``directions``, ``d = 0``, ...) is a one-line
+``ValueError`` naming it. Under ``jit``, ``vmap`` or ``grad`` a traced value cannot be
+checked; the docstrings state its valid range (out of it, e.g. a traced gamma <= 0,
+the result is NaN).
+
 Run ``python -m genjax.divergences`` for a small demonstration table.
 """
 

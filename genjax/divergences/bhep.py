@@ -19,20 +19,19 @@ import math
 import jax
 import jax.numpy as jnp
 
+from genjax.divergences import _checks
 from genjax.divergences._pairwise import pairwise_sum
 
 
 def _as_samples(z, name, min_samples):
-    z = jnp.asarray(z)
+    z = _checks.as_real(z, name)
     if z.ndim != 2:
         raise ValueError(f"{name} must be a 2-D [n, d] array of samples, got shape {z.shape}")
-    if not jnp.issubdtype(z.dtype, jnp.floating):
-        raise ValueError(f"{name} must be floating, got dtype {z.dtype}")
     if z.shape[0] < min_samples or z.shape[1] < 1:
         raise ValueError(
             f"{name} must hold at least {min_samples} samples of dimension >= 1, got {z.shape}"
         )
-    return z.astype(jnp.promote_types(z.dtype, jnp.float32))
+    return z
 
 
 def _log_mean_kernels(z, gamma):
@@ -62,8 +61,10 @@ def bhep(z, *, gamma):
     expectation only as n → ∞ (the sample-sample sum includes i = j).
 
     Args:
-      z: ``[n, d]`` sample (float32, float64, or bf16 computed in float32).
-      gamma: smoothing variance, positive (Python number or traced scalar).
+      z: ``[n, d]`` sample (float32, float64; bf16 and integers computed in float32).
+      gamma: smoothing variance, > 0, required (Python or numpy number, array or
+        traced scalar). A known value <= 0, or None, is a ``ValueError``; a traced one
+        must be > 0 (<= 0 gives NaN).
 
     Returns:
       Scalar ``jax.Array`` >= 0 (up to rounding). Its scale is ``(4πγ)^(−d/2)``: for
@@ -79,8 +80,7 @@ def bhep(z, *, gamma):
     True
     """
     z = _as_samples(z, "z", 1)
-    if isinstance(gamma, (int, float)) and not gamma > 0:
-        raise ValueError(f"gamma must be positive, got {gamma}")
+    _checks.check_positive(gamma, "gamma")
     return _bhep(z, gamma)
 
 
@@ -143,7 +143,10 @@ def henze_zirkler(z):
 
     Args:
       z: ``[n, d]`` sample with ``n > d`` (so that S is invertible); float32, float64,
-        or bf16 computed in float32. The statistic is invariant to affine maps of z.
+        or bf16 and integers computed in float32. The statistic is invariant to affine
+        maps of z, in floating point too: z is divided by its largest centred entry
+        before the covariance is formed, so samples scaled by 1e-20 or 1e19 (whose
+        squares leave the float32 range) give the same statistic as unscaled ones.
 
     Returns:
       ``(statistic, p_value)``, two scalar ``jax.Array``s; small p-values reject
@@ -171,6 +174,11 @@ def henze_zirkler(z):
 def _henze_zirkler(z):
     n, d = z.shape
     centred = z - jnp.mean(z, axis=0)
+    # Divide by the largest entry first, so that the covariance neither overflows nor
+    # underflows float32 at any scale of z. w below is exactly invariant to this factor,
+    # so its derivative contributes nothing and stop_gradient loses nothing.
+    scale = jax.lax.stop_gradient(jnp.max(jnp.abs(centred)))
+    centred = centred / jnp.where(scale > 0, scale, 1.0)
     covariance = centred.T @ centred / n  # [d, d]
     cholesky = jnp.linalg.cholesky(covariance)
     # w = L⁻¹ (z − z̄): Mahalanobis distances become Euclidean ones. Inverting the d×d

@@ -35,6 +35,7 @@ import numpy as np
 import scipy.special
 from numpy.polynomial import chebyshev
 
+from genjax.divergences import _checks
 from genjax.divergences._pairwise import pairwise_sum
 
 KERNELS = ("exact", "asymptotic")
@@ -49,13 +50,14 @@ def silverman_gamma(n):
     """Silverman's rule of thumb for the CWAE smoothing variance: ``γ = (4 / (3n))^(2/5)``.
 
     The squared Silverman bandwidth ``σ = (4/(3n))^(1/5)`` of a unit-variance sample of
-    size ``n`` (the latent codes are meant to be close to N(0, I)). Cost O(1).
+    size ``n`` (the latent codes are meant to be close to N(0, I)). ``n`` must be > 0: a
+    known value (Python or numpy number, concrete array) <= 0 is a ``ValueError``; a
+    traced ``n <= 0`` gives NaN. Cost O(1).
 
     >>> round(silverman_gamma(64), 4)
     0.2126
     """
-    if isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n < 1:
-        raise ValueError(f"n must be a positive sample size, got {n}")
+    _checks.check_positive(n, "n")
     return (4.0 / (3.0 * n)) ** 0.4
 
 
@@ -150,7 +152,7 @@ def cw_kernel(s, *, d, kernel="exact"):
 
     Args:
       s: array of any shape, ``s >= 0`` (a squared distance over ``4γ``); float32,
-        float64 or bf16 (bf16 is computed in float32).
+        float64, or bf16 and integers (computed in float32).
       d: the dimension (static positive int).
       kernel: ``"exact"`` (default): relative error against ``scipy.special.hyp1f1``
         below 1e-10 for values and 1e-8 for derivatives in float64 (measured on 3000
@@ -176,10 +178,7 @@ def cw_kernel(s, *, d, kernel="exact"):
     0.1039
     """
     _check_dimension(d, kernel)
-    s = jnp.asarray(s)
-    if not jnp.issubdtype(s.dtype, jnp.floating):
-        raise ValueError(f"s must be a floating array, got dtype {s.dtype}")
-    s = s.astype(jnp.promote_types(s.dtype, jnp.float32))
+    s = _checks.as_real(s, "s")
     if kernel == "asymptotic":
         return jax.lax.rsqrt(1.0 + (4.0 / (2.0 * d - 3.0)) * s)
     if d == 1:
@@ -188,21 +187,17 @@ def cw_kernel(s, *, d, kernel="exact"):
 
 
 def _as_samples(x, name):
-    """Validate ``x: [n, d]`` floating with n >= 1 and promote bf16/f16 to float32."""
-    x = jnp.asarray(x)
+    """Validate ``x: [n, d]`` real with n >= 1, cast to at least float32 (``_checks``)."""
+    x = _checks.as_real(x, name)
     if x.ndim != 2:
         raise ValueError(f"{name} must be a 2-D [n, d] array of samples, got shape {x.shape}")
-    if not jnp.issubdtype(x.dtype, jnp.floating):
-        raise ValueError(f"{name} must be floating, got dtype {x.dtype}")
     if x.shape[0] < 1 or x.shape[1] < 1:
         raise ValueError(f"{name} must hold at least one sample of dimension >= 1, got {x.shape}")
-    return x.astype(jnp.promote_types(x.dtype, jnp.float32))
+    return x
 
 
 def _check_gamma(gamma):
-    if isinstance(gamma, (int, float)) and not gamma > 0:
-        raise ValueError(f"gamma must be positive, got {gamma}")
-    return gamma
+    return _checks.check_positive(gamma, "gamma")
 
 
 def cw_normality(z, *, gamma=None, kernel="exact"):
@@ -216,8 +211,9 @@ def cw_normality(z, *, gamma=None, kernel="exact"):
                                        − (2/(n√(γ + 1/2))) Σ_i φ(‖z_i‖²/(2 + 4γ)) ]
 
     Args:
-      z: ``[n, d]`` sample (float32, float64, or bf16 computed in float32).
-      gamma: smoothing variance, positive; default ``silverman_gamma(n)``.
+      z: ``[n, d]`` sample (float32, float64; bf16 and integers computed in float32).
+      gamma: smoothing variance, > 0; default ``silverman_gamma(n)``. A known value
+        <= 0 is a ``ValueError``; a traced one must be > 0 (<= 0 gives NaN).
       kernel: ``"exact"`` (default, Kummer's 1F1) or ``"asymptotic"`` (the CWAE
         reference code's approximation). They are far apart unless d is large: for
         a standard normal sample with Silverman's γ (mean over 5 seeds, measured
@@ -275,7 +271,8 @@ def cw_distance(x, y, *, gamma=None, kernel="exact"):
 
     Args:
       x: ``[n, d]`` sample; y: ``[m, d]`` sample with the same d.
-      gamma: smoothing variance, positive; default ``silverman_gamma(min(n, m))``:
+      gamma: smoothing variance, > 0 (a known value <= 0 is a ``ValueError``, a traced
+        one <= 0 gives NaN); default ``silverman_gamma(min(n, m))``:
         Silverman's rule for unit-variance data, sized for the smaller sample so that
         both KDEs are smooth enough and the default is symmetric in x and y (for
         n = m it is the CWAE choice). Pass gamma explicitly for data far from unit scale.

@@ -15,6 +15,8 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.special import xlogy
 
+from genjax.divergences import _checks
+
 _LOG2 = 0.6931471805599453
 
 
@@ -139,7 +141,7 @@ def fgan_losses(v_real, v_fake, *, divergence, non_saturating=False):
         divergence = F_DIVERGENCES[divergence]
     elif not isinstance(divergence, FDivergence):
         raise ValueError(f"divergence must be a name or an FDivergence, got {divergence!r}")
-    v_real, v_fake = jnp.asarray(v_real), jnp.asarray(v_fake)
+    v_real, v_fake = _checks.as_real(v_real, "v_real"), _checks.as_real(v_fake, "v_fake")
     for name, v in (("v_real", v_real), ("v_fake", v_fake)):
         if v.size == 0:
             raise ValueError(f"{name} must not be empty")

@@ -7,10 +7,12 @@ Every function takes means and log-variances of shape ``[..., d]`` (typically
 
 import jax.numpy as jnp
 
+from genjax.divergences import _checks
+
 
 def _as_params(**arrays):
     """Cast to a common floating dtype (at least float32) and check equal shapes."""
-    arrays = {name: jnp.asarray(a) for name, a in arrays.items()}
+    arrays = {name: _checks.as_real(a, name) for name, a in arrays.items()}
     dtype = jnp.result_type(jnp.float32, *arrays.values())
     first_name, first = next(iter(arrays.items()))
     if first.ndim < 1:

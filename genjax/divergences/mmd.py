@@ -11,7 +11,7 @@ import numbers
 
 import jax.numpy as jnp
 
-from genjax.divergences import _pairwise
+from genjax.divergences import _checks, _pairwise
 
 IMQ_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 """The scales of the WAE reference code (``C = 2·d·s`` for each ``s``)."""
@@ -22,10 +22,12 @@ KERNELS = ("imq", "rbf")
 def _as_samples(x, name):
     """``x`` as a floating ``[n, d]`` array, at least float32 (bf16 is upcast so that
     the kernel sums, which cancel between the three terms of MMD, keep their digits)."""
-    x = jnp.asarray(x)
+    x = _checks.as_real(x, name)
     if x.ndim != 2:
         raise ValueError(f"{name} must have shape [n, d], got shape {x.shape}")
-    return x.astype(jnp.promote_types(x.dtype, jnp.float32))
+    if x.shape[1] < 1:
+        raise ValueError(f"{name} must have dimension d >= 1, got shape {x.shape}")
+    return x
 
 
 def _check_scales(scales):

@@ -9,16 +9,18 @@ blind to a shifted or scaled latent code).
 import jax
 import jax.numpy as jnp
 
+from genjax.divergences import _checks
+
 
 def _as_samples(z, name="z", *, min_n=1, min_d=1):
-    z = jnp.asarray(z)
+    z = _checks.as_real(z, name)
     if z.ndim != 2:
         raise ValueError(f"{name} must have shape [n, d], got shape {z.shape}")
     if z.shape[0] < min_n:
         raise ValueError(f"{name} needs at least {min_n} samples, got shape {z.shape}")
     if z.shape[1] < min_d:
         raise ValueError(f"{name} needs dimension d >= {min_d}, got shape {z.shape}")
-    return z.astype(jnp.promote_types(z.dtype, jnp.float32))
+    return z
 
 
 def mardia_skewness(z):
@@ -95,7 +97,9 @@ def normalized_absolute_correlation(z):
     "Normalised" twice: correlations rather than covariances (scale free) and a mean
     over the ``d(d−1)`` ordered pairs rather than a sum (comparable across ``d``).
     0 means linearly decorrelated coordinates, as the N(0, I) prior has; 1 means all
-    coordinates are affine functions of one another. For an independent sample of
+    coordinates are affine functions of one another. Invariant to the scale of each
+    coordinate in floating point too (columns are rescaled before squaring, so z
+    scaled by 1e19 or 1e-20 gives the NAC of z). For an independent sample of
     size ``n`` the expected value is about ``sqrt(2/(π n))``, not 0. A constant
     coordinate has no correlation; it contributes 0 (not NaN, so gradients stay
     finite).
@@ -121,6 +125,11 @@ def normalized_absolute_correlation(z):
     z = _as_samples(z, min_n=2, min_d=2)
     n, d = z.shape
     centred = z - jnp.mean(z, axis=0)  # [n, d]
+    # Each column divided by its largest entry first, so that the squares neither
+    # overflow nor underflow float32 at any scale; ρ is invariant to the factor, so
+    # stop_gradient loses nothing.
+    scale = jax.lax.stop_gradient(jnp.max(jnp.abs(centred), axis=0))  # [d]
+    centred = centred / jnp.where(scale > 0, scale, 1.0)
     variance = jnp.mean(centred * centred, axis=0)  # [d]
     # Double `where`: the rsqrt branch never sees a 0, so its gradient is not NaN.
     positive = variance > 0

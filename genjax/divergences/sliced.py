@@ -11,6 +11,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from genjax.divergences import _checks
+
 
 def _check_p(p):
     if not isinstance(p, numbers.Real) or not p >= 1:
@@ -56,9 +58,26 @@ def _wasserstein_of_sorted(u_sorted, v_sorted, p):
     return jnp.sum(weights * _abs_pow(diff, p), axis=0)
 
 
-def _as_float(x):
-    x = jnp.asarray(x)
-    return x.astype(jnp.promote_types(x.dtype, jnp.float32))
+def _check_no_zero_rows(directions):
+    """All-zero rows of directions known at call time are a ``ValueError`` (traced ones
+    cannot be seen; ``_unit_rows`` leaves them at 0)."""
+    if _checks.is_concrete(directions):
+        rows = np.asarray(directions).astype(np.float64).reshape(len(directions), -1)
+        zero_rows = np.flatnonzero(np.all(rows == 0, axis=-1))
+        if zero_rows.size:
+            raise ValueError(f"directions must be non-zero rows; rows {zero_rows.tolist()} are 0")
+
+
+def _unit_rows(directions):
+    """Rows divided by their norms; all-zero rows stay 0 (project every sample to 0)."""
+    largest = jnp.max(jnp.abs(directions), axis=-1, keepdims=True)  # [L, 1]
+    nonzero = largest > 0
+    # Divided by the largest entry first so that the squared norm neither overflows nor
+    # underflows; the unit row is invariant to that factor, so stop_gradient loses
+    # nothing. The double where keeps a zero row's value and gradient at 0, not NaN.
+    scaled = directions / jax.lax.stop_gradient(jnp.where(nonzero, largest, 1.0))
+    norms = jnp.sqrt(jnp.where(nonzero, jnp.sum(scaled * scaled, axis=-1, keepdims=True), 1.0))
+    return jnp.where(nonzero, scaled / norms, 0.0)
 
 
 def random_directions(key, num_projections, d, *, dtype=jnp.float32):
@@ -122,7 +141,7 @@ def wasserstein_1d(u, v, *, p=2):
     2.0
     """
     _check_p(p)
-    u, v = _as_float(u), _as_float(v)
+    u, v = _checks.as_real(u, "u"), _checks.as_real(v, "v")
     for name, a in (("u", u), ("v", v)):
         if a.ndim != 1 or a.shape[0] < 1:
             raise ValueError(f"{name} must have shape [n] with n >= 1, got {a.shape}")
@@ -144,8 +163,11 @@ def sliced_wasserstein(x, y, key=None, *, num_projections=50, p=2, directions=No
         one of ``key`` and ``directions``.
       num_projections: ``L`` (static), used with ``key``.
       p: exponent ≥ 1 (static).
-      directions: ``[L, d]`` unit directions to use instead of random ones (e.g. to
-        share them across calls); ``num_projections`` is then ignored.
+      directions: ``[L, d]`` directions to use instead of random ones (e.g. to share
+        them across calls); ``num_projections`` is then ignored. Each row is divided by
+        its norm, so only its direction matters. All-zero rows are a ``ValueError``
+        when the array is known at call time; traced all-zero rows (under ``jit``)
+        cannot be checked and contribute 0 to the mean (their projection is 0).
 
     Returns:
       Scalar ``SW_p^p``.
@@ -162,10 +184,10 @@ def sliced_wasserstein(x, y, key=None, *, num_projections=50, p=2, directions=No
     0.0
     """
     _check_p(p)
-    x, y = _as_float(x), _as_float(y)
+    x, y = _checks.as_real(x, "x"), _checks.as_real(y, "y")
     for name, a in (("x", x), ("y", y)):
-        if a.ndim != 2 or a.shape[0] < 1:
-            raise ValueError(f"{name} must have shape [n, d] with n >= 1, got {a.shape}")
+        if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 1:
+            raise ValueError(f"{name} must have shape [n, d] with n, d >= 1, got {a.shape}")
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x and y must have the same dimension d, got {x.shape} and {y.shape}")
     if (key is None) == (directions is None):
@@ -173,9 +195,15 @@ def sliced_wasserstein(x, y, key=None, *, num_projections=50, p=2, directions=No
     dtype = jnp.promote_types(x.dtype, y.dtype)
     if directions is None:
         directions = random_directions(key, num_projections, x.shape[1], dtype=dtype)
-    directions = _as_float(directions)
-    if directions.ndim != 2 or directions.shape[1] != x.shape[1] or directions.shape[0] < 1:
-        raise ValueError(f"directions must have shape [L, {x.shape[1]}], got {directions.shape}")
+    else:
+        given = directions
+        directions = _checks.as_real(directions, "directions")
+        if directions.ndim != 2 or directions.shape[1] != x.shape[1] or directions.shape[0] < 1:
+            raise ValueError(
+                f"directions must have shape [L, {x.shape[1]}], got {directions.shape}"
+            )
+        _check_no_zero_rows(given)
+        directions = _unit_rows(directions)
     dtype = jnp.promote_types(dtype, directions.dtype)
     directions, x, y = directions.astype(dtype), x.astype(dtype), y.astype(dtype)
 

@@ -91,21 +91,31 @@ def test_generator_matches_table_and_gives_the_named_divergence(name):
     row = F_DIVERGENCES[name]
     u = np.geomspace(1e-3, 1e3, 61)
     np.testing.assert_allclose(as64(row.f)(u), F[name](u), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(np.sum(Q * F[name](P / Q)), named_divergence(name, P, Q), rtol=1e-10)
+    # The library's own f (not this file's table) gives scipy's divergence.
+    np.testing.assert_allclose(
+        np.sum(Q * as64(row.f)(P / Q)), named_divergence(name, P, Q), rtol=1e-10
+    )
     # Normalised, f(1) = 0, except the GAN row, the unnormalised GAN objective.
     np.testing.assert_allclose(as64(row.f)(1.0), -LOG4 if name == "gan" else 0.0, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_generator_is_convex_and_its_derivative_is_right(name):
+    row = F_DIVERGENCES[name]
     u = np.geomspace(1e-2, 1e2, 401)
-    values = F[name](u)
+    values = as64(row.f)(u)
     # Convex: every chord lies above the graph (non-uniform grid, so use slopes).
     slopes = np.diff(values) / np.diff(u)
     assert np.all(np.diff(slopes) > -1e-9)
+    # The library's f' (autodiff, float64) against the closed-form f' = T* of Table 1 ...
+    with jax.enable_x64(True):
+        grad = np.asarray(jax.vmap(jax.grad(row.f))(jnp.asarray(u)))
+    np.testing.assert_allclose(grad, F_PRIME[name](u), rtol=1e-12, atol=1e-12)
+    # ... and that closed form against central differences of the library's f.
     h = 1e-6 * u
+    f64 = as64(row.f)
     np.testing.assert_allclose(
-        F_PRIME[name](u), (F[name](u + h) - F[name](u - h)) / (2 * h), rtol=1e-5, atol=1e-8
+        F_PRIME[name](u), (f64(u + h) - f64(u - h)) / (2 * h), rtol=1e-5, atol=1e-8
     )
 
 
@@ -270,6 +280,27 @@ def test_contract(rng, mesh, name):
     contract.assert_vmap_matches_loop(jax.jit(fn), v_real.reshape(2, 8), v_fake.reshape(2, 12))
     # Both losses at once: check_grads pulls back random cotangents of the pair.
     contract.assert_grads_match_finite_differences(jax.jit(fn), v_real[:4], v_fake[:5])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_callable_of_a_row_has_the_right_derivative(name):
+    """f, f*, g_f and f*∘g_f against finite differences (fgan_losses uses only some of
+    them), each at points inside its domain."""
+    row = F_DIVERGENCES[name]
+    u = np.array([0.3, 0.9, 2.5])  # ratios p/q > 0
+    t = np.array([-2.5, -0.7, -0.1])  # below sup dom f* for every row
+    v = np.array([-1.5, 0.2, 1.7])  # raw critic outputs
+
+    def callables(u, t, v):
+        return jnp.stack(
+            [row.f(u), row.f_conjugate(t), row.activation(v), row.conjugate_of_activation(v)]
+        )
+
+    contract.assert_grads_match_finite_differences(jax.jit(callables), u, t, v)
+    # And f*' = (f')⁻¹ in closed form: f'(f*'(t)) = t (Fenchel), with f' from Table 1.
+    with jax.enable_x64(True):
+        slope = np.asarray(jax.vmap(jax.grad(row.f_conjugate))(jnp.asarray(t)))
+    np.testing.assert_allclose(F_PRIME[name](slope), t, rtol=1e-12, atol=1e-12)
 
 
 def test_compiles_once(rng):

@@ -5,9 +5,11 @@ import os
 import subprocess
 import sys
 
+import jax
 import numpy as np
 
 from genjax.divergences import __main__ as demo
+from genjax.divergences.sliced import random_directions
 
 
 def test_main_prints_one_row_per_sample_and_the_normal_sample_scores_best(capsys):
@@ -42,8 +44,19 @@ def test_main_prints_one_row_per_sample_and_the_normal_sample_scores_best(capsys
             np.testing.assert_allclose(table[name][column], normal[column], rtol=1e-3)
     assert skewed["hz_stat"] > normal["hz_stat"]
     assert skewed["hz_p_value"] < 1e-3 < normal["hz_p_value"]
-    # The printed expectation for a normal sample is the one the docstring derives.
-    np.testing.assert_allclose(table["normal"]["mardia_skew"], 8 * 10 * 12 / 512, rtol=0.5)
+    # Each table entry is the statistic of the sample the demo draws: recompute the
+    # samples from the same keys and the statistics in float64 numpy.
+    k_samples, k_prior, k_directions = jax.random.split(jax.random.key(0), 3)
+    prior = np.asarray(jax.random.normal(k_prior, (512, 8)), np.float64)
+    theta = np.asarray(random_directions(k_directions, 50, 8), np.float64)
+    for name, z in demo.make_samples(k_samples, 512, 8).items():
+        z = np.asarray(z, np.float64)
+        row = table[name]
+        np.testing.assert_allclose(row["mardia_skew"], np.sum((z @ z.T) ** 3) / 512**2, rtol=1e-4)
+        kurtosis = np.mean(np.sum(z * z, axis=1) ** 2) - 8 * 10
+        np.testing.assert_allclose(row["|mardia_kurt|"], abs(kurtosis), rtol=1e-4, atol=1e-3)
+        gaps = np.sort(z @ theta.T, axis=0) - np.sort(prior @ theta.T, axis=0)
+        np.testing.assert_allclose(row["sliced_w2"], np.mean(gaps**2), rtol=1e-4)
 
 
 def test_module_runs_as_a_script():

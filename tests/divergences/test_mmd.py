@@ -220,7 +220,13 @@ def test_rejects_bad_arguments(kwargs, shapes, match):
 
 
 def test_biased_accepts_single_samples():
-    assert float(mmd(jnp.zeros((1, 2)), jnp.ones((1, 2)), unbiased=False)) > 0
+    """n = m = 1: k(x, x) + k(y, y) − 2 k(x, y) with ‖x − y‖² = 2 and C = 2·d·s = 4s."""
+    scales = np.array(IMQ_SCALES)
+    want_imq = 2 * len(scales) - 2 * np.sum(4 * scales / (4 * scales + 2))
+    want_rbf = 2 * len(scales) - 2 * np.sum(np.exp(-2 / (4 * scales)))
+    x, y = jnp.zeros((1, 2)), jnp.ones((1, 2))
+    assert float(mmd(x, y, unbiased=False)) == pytest.approx(want_imq, rel=1e-6)
+    assert float(mmd(x, y, kernel="rbf", unbiased=False)) == pytest.approx(want_rbf, rel=1e-6)
 
 
 # ---------------------------------------------------------------- contract
@@ -266,3 +272,11 @@ def test_gradients_match_finite_differences(rng, kernel, unbiased):
         return mmd(x, y, kernel=kernel, scales=(0.2, 1.0), unbiased=unbiased)
 
     contract.assert_grads_match_finite_differences(jax.jit(fn), x, y)
+
+
+@pytest.mark.parametrize("kernel_fn", [imq_kernel, rbf_kernel])
+def test_gram_gradients_match_finite_differences(rng, kernel_fn):
+    x = rng.normal(size=(3, 2))
+    y = rng.normal(size=(4, 2)) + 0.5
+    fn = jax.jit(functools.partial(kernel_fn, scales=(0.2, 1.0)))
+    contract.assert_grads_match_finite_differences(fn, x, y)

@@ -100,6 +100,13 @@ def test_departures_from_normality_are_detected(rng):
     # sampling noise, E|ρ| ≈ sqrt(2/(π n)); the estimate's sd is about 0.005.
     want = (2 * 0.8 + 10 * math.sqrt(2 / (math.pi * 2000))) / 12
     np.testing.assert_allclose(nac_jit(mixed), want, atol=0.02)
+    # That was the law; on this very sample the value is numpy's corrcoef exactly.
+    np.testing.assert_allclose(nac_jit(mixed), nac_reference(mixed), rtol=1e-5)
+    e64 = exponential.astype(np.float64)  # the loop reference is slow at n = 2000
+    np.testing.assert_allclose(
+        skew_jit(exponential), np.sum((e64 @ e64.T) ** 3) / 2000**2, rtol=1e-4
+    )
+    np.testing.assert_allclose(kurt_jit(student), kurtosis_reference(student), rtol=1e-4)
 
 
 def test_nac_limits_and_constant_columns():

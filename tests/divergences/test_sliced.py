@@ -246,6 +246,9 @@ def test_compiles_once(rng):
 def test_gradients_match_finite_differences(rng, p, m):
     x = rng.normal(size=(6, 3))
     y = rng.normal(size=(m, 3)) + 0.5
-    theta = np.asarray(random_directions(jax.random.key(3), 5, 3))
-    fn = jax.jit(functools.partial(sliced_wasserstein, p=p, directions=theta))
-    contract.assert_grads_match_finite_differences(fn, x, y)
+    # Non-unit directions, differentiated too (through their normalisation).
+    theta = np.asarray(random_directions(jax.random.key(3), 5, 3)) * np.arange(1.0, 6.0)[:, None]
+    fn = jax.jit(lambda x, y, theta: sliced_wasserstein(x, y, p=p, directions=theta))
+    contract.assert_grads_match_finite_differences(fn, x, y, theta)
+    w1d = jax.jit(functools.partial(wasserstein_1d, p=p))
+    contract.assert_grads_match_finite_differences(w1d, x[:, 0], y[:, 1])
