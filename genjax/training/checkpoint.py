@@ -70,6 +70,18 @@ class Checkpoints:
 
     Attributes:
       skipped: ``[(step, reason)]`` of the checkpoints the last ``restore`` passed over.
+
+    >>> import tempfile, jax.numpy as jnp
+    >>> from genjax.training.state import TrainState
+    >>> state = TrainState(step=jnp.int32(7), params={"w": jnp.ones(3)}, model_state={},
+    ...                    opt_states={})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with Checkpoints(d, max_to_keep=2) as ckpt:
+    ...         _ = ckpt.save(state)
+    ...         ckpt.wait_until_finished()
+    ...         restored = ckpt.restore(state.replace(params={"w": jnp.zeros(3)}))
+    ...         ckpt.latest_step(), restored.params["w"].tolist()
+    (7, [1.0, 1.0, 1.0])
     """
 
     def __init__(self, directory: str | os.PathLike, *, max_to_keep: int = 3):

@@ -60,7 +60,17 @@ NUM_VISUALISED, NUM_INTERPOLATED, INTERP_STEPS = 32, 8, 10
 
 
 class NonFiniteLossError(FloatingPointError):
-    """A loss term was NaN or Inf; the run stopped without saving that state."""
+    """A loss term was NaN or Inf; the run stopped without saving that state.
+
+    Attributes: ``step`` (the update count of the parameters that gave it), ``terms``
+    (the non-finite terms by name), ``checkpoint_step`` (the last good checkpoint, or
+    None).
+
+    >>> e = NonFiniteLossError(12, {"mmd": float("nan")}, 10, "runs/x/checkpoints")
+    >>> print(e)  # doctest: +NORMALIZE_WHITESPACE
+    non-finite loss at step 12 (computed from the parameters after 12 updates):
+    mmd=nan. Stopped; the last good checkpoint (step 10) is kept in runs/x/checkpoints.
+    """
 
     def __init__(self, step: int, terms: Mapping[str, float], checkpoint_step, directory):
         self.step, self.terms, self.checkpoint_step = step, dict(terms), checkpoint_step
@@ -86,7 +96,13 @@ def host_key(seed: int, *path: int) -> np.ndarray:
 
 def initialize_distributed(dist) -> None:
     """``jax.distributed.initialize`` when ``dist.enabled``; unset fields are
-    auto-detected (SLURM, MPI, TPU pods) or read from ``JAX_COORDINATOR_ADDRESS``."""
+    auto-detected (SLURM, MPI, TPU pods) or read from ``JAX_COORDINATOR_ADDRESS``.
+
+    >>> from experiments import common
+    >>> initialize_distributed(common.distributed())  # enabled=False: one process
+    >>> jax.process_count()
+    1
+    """
     if not dist.enabled or jax.distributed.is_initialized():
         return
     names = ("coordinator_address", "num_processes", "process_id")
@@ -147,7 +163,21 @@ def train_and_evaluate(config, workdir: str, *, model=None, dataset=None):
 
     ``model`` and ``dataset`` (anything with ``train`` and ``test`` arrays
     ``[n, *shape]``) replace the ones the config names, for notebooks and tests.
-    Raises `NonFiniteLossError` when a loss term turns NaN or Inf.
+    Raises `NonFiniteLossError` when a loss term turns NaN or Inf, and
+    `genjax.training.ConfigError` (a ValueError) for a config or workdir that cannot
+    run, before anything is loaded or written.
+
+    >>> import tempfile
+    >>> from experiments import common
+    >>> config = common.base_config("ae", num_steps=50, source="synthetic:manifold8")
+    >>> config.model.update(output_activation="identity", latent_dim=2,
+    ...                     encoder_hidden=(16,), decoder_hidden=(16,))
+    >>> config.data.update(max_train=400, max_test=100)
+    >>> config.eval.update(num_examples=100, batch_size=100)
+    >>> with tempfile.TemporaryDirectory() as workdir:  # progress goes to stderr
+    ...     state, metrics = train_and_evaluate(config, workdir)
+    >>> int(state.step), [k for k in metrics if k.startswith("eval/")]
+    (50, ['eval/rec_error'])
     """
     validate_config(config)
     workdir = os.path.abspath(workdir)
@@ -274,7 +304,14 @@ def _records(path: str, step: int, split: str) -> dict[str, float] | None:
 
 def steps_per_dispatch(config) -> int:
     """``config.train.steps_per_dispatch``, or when it is 0 the trainer's choice for the
-    model's network on this backend (`default_steps_per_dispatch`)."""
+    model's network on this backend (`default_steps_per_dispatch`).
+
+    >>> from experiments import common
+    >>> config = common.base_config("ae", num_steps=100)
+    >>> config.train.steps_per_dispatch = 5
+    >>> steps_per_dispatch(config)
+    5
+    """
     k = int(config.train.steps_per_dispatch)
     return k if k > 0 else default_steps_per_dispatch(config.model.get("network"))
 
