@@ -44,9 +44,10 @@ MAX_PATCH_BYTES = 256 * 2**20
 _NHWC = ("NHWC", "HWIO", "NHWC")
 
 
-def resolve_conv_impl(impl: str = "auto") -> str:
+def resolve_conv_impl(impl: str = "auto", backend: str | None = None) -> str:
     """``"xla"`` or ``"matmul"``: ``impl`` itself, or for ``"auto"`` the
-    ``GENJAX_CONV_IMPL`` environment variable, else ``matmul`` on CPU, ``xla`` elsewhere.
+    ``GENJAX_CONV_IMPL`` environment variable, else ``matmul`` on CPU, ``xla`` elsewhere
+    (``backend``, default ``jax.default_backend()``).
 
     >>> resolve_conv_impl("xla"), resolve_conv_impl("matmul")
     ('xla', 'matmul')
@@ -58,7 +59,8 @@ def resolve_conv_impl(impl: str = "auto") -> str:
         if impl not in CONV_IMPLS:
             raise ValueError(f"{CONV_IMPL_ENV}={impl!r}; expected one of {CONV_IMPLS}")
     if impl == "auto":
-        impl = "matmul" if jax.default_backend() == "cpu" else "xla"
+        backend = jax.default_backend() if backend is None else backend
+        impl = "matmul" if backend == "cpu" else "xla"
     return impl
 
 
