@@ -106,7 +106,8 @@ def default_steps_per_dispatch(
     loop from ~5.5% (at 10) to ~2% (benchmarks/train_throughput.py); it is harmless
     elsewhere. Conv networks get 25 too, now that a CPU computes their convolutions as
     matrix products (`genjax.nn.conv_impl`): the DCGAN-style AE at channels 32-64-128
-    ran 0.63 steps/s at 5 per dispatch against 0.45 at 1 (loaded 2-core CPU). Only
+    ran 0.63 steps/s at 5 per dispatch against 0.45 at 1, at 128-256-512-1024 0.0245
+    against 0.0238 (a heavily loaded 2-core CPU). Only
     XLA's own convolution on a CPU (``conv_impl="xla"``, or ``"auto"`` with
     ``GENJAX_CONV_IMPL=xla``), which runs ~35x slower inside ``lax.scan``, gets 1.
     """
