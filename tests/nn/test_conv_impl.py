@@ -49,14 +49,19 @@ def _assert_same_values_and_grads(fn, reference, x, kernel, tol=1e-10):
         np.testing.assert_allclose(g, e, rtol=tol, atol=tol, err_msg=name)
 
 
+SLOW = pytest.mark.slow  # more of the same geometry; the default run keeps it small
 CONV_CASES = [  # (h, w, k, stride, padding, c, c_out): even/odd sizes and kernels,
     # im2col (c_out >= c / 4) and col2im (c_out < c / 4) products
-    (8, 8, 4, 2, "SAME", 3, 5), (7, 7, 4, 2, "SAME", 3, 5), (2, 2, 4, 2, "SAME", 3, 5),
-    (1, 1, 4, 2, "SAME", 3, 5), (9, 6, 3, 2, "SAME", 3, 5), (5, 5, 5, 2, "SAME", 2, 3),
-    (8, 8, 4, 2, "VALID", 3, 5), (9, 7, 3, 2, "VALID", 3, 5), (6, 6, 5, 2, "VALID", 2, 3),
-    (7, 6, 4, 1, "SAME", 3, 5), (6, 6, 3, 1, "SAME", 3, 5), (6, 5, 4, 1, "VALID", 3, 5),
-    (7, 6, 4, 1, "SAME", 8, 1), (6, 6, 3, 1, "SAME", 8, 2), (6, 5, 4, 1, "VALID", 8, 1),
-    (7, 7, 4, 2, "SAME", 8, 1), (6, 6, 1, 1, "SAME", 3, 5),
+    (8, 8, 4, 2, "SAME", 3, 5), (7, 7, 4, 2, "SAME", 3, 5), (1, 1, 4, 2, "SAME", 3, 5),
+    (9, 6, 3, 2, "SAME", 3, 5), (9, 7, 3, 2, "VALID", 3, 5), (6, 6, 5, 2, "VALID", 2, 3),
+    (7, 6, 4, 1, "SAME", 3, 5), (6, 5, 4, 1, "VALID", 3, 5), (7, 6, 4, 1, "SAME", 8, 1),
+    (6, 6, 3, 1, "SAME", 8, 2), (7, 7, 4, 2, "SAME", 8, 1),
+    pytest.param(2, 2, 4, 2, "SAME", 3, 5, marks=SLOW),
+    pytest.param(5, 5, 5, 2, "SAME", 2, 3, marks=SLOW),
+    pytest.param(8, 8, 4, 2, "VALID", 3, 5, marks=SLOW),
+    pytest.param(6, 6, 3, 1, "SAME", 3, 5, marks=SLOW),
+    pytest.param(6, 5, 4, 1, "VALID", 8, 1, marks=SLOW),
+    pytest.param(6, 6, 1, 1, "SAME", 3, 5, marks=SLOW),
 ]  # fmt: skip
 
 
@@ -78,8 +83,9 @@ def _lax_transpose(x, kernel):
 
 
 TRANSPOSE_CASES = [  # h, w, k, c, c_out
-    (7, 7, 4, 3, 5), (4, 6, 4, 3, 5), (1, 1, 4, 3, 5), (5, 3, 3, 3, 5), (4, 4, 5, 3, 5),
-    (3, 3, 2, 3, 5), (4, 5, 4, 8, 1),
+    (7, 7, 4, 3, 5), (4, 6, 4, 3, 5), (5, 3, 3, 3, 5), (4, 5, 4, 8, 1),
+    pytest.param(1, 1, 4, 3, 5, marks=SLOW), pytest.param(4, 4, 5, 3, 5, marks=SLOW),
+    pytest.param(3, 3, 2, 3, 5, marks=SLOW),
 ]  # fmt: skip
 
 
@@ -215,7 +221,10 @@ def test_modules_match_flax(index, impl):
     np.testing.assert_allclose(ours.apply(p, x), theirs.apply(p, x), rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("upsampling", gnn.UPSAMPLINGS)
+@pytest.mark.parametrize(
+    "upsampling", ["transpose", pytest.param("pixel_shuffle", marks=SLOW),
+                   pytest.param("resize", marks=SLOW)]
+)  # fmt: skip
 def test_networks_agree_across_implementations(upsampling):
     """Encoder and decoder: the same variables give the same outputs and batch-norm
     updates with either implementation."""
