@@ -23,6 +23,12 @@ in the same run by `benchmarks/torch_reference.py` (``vs ref``, ``ref``); withou
 rates the issue measured on this machine are used: VAE 155, WAE-MMD 92, RAE 130, AAE
 142 steps/s. The same architecture is used here for every model (latent 16), whatever
 its config's.
+
+With ``--network=conv`` (models ``ae``, ``vae``) the reference is
+``torch_reference.py --network=conv``: genjax's DCGAN encoder and decoder (channels
+``--conv_channels``, default 128-256-512-1024) written layer for layer in PyTorch, with
+the same losses, measured in the same run; there are no stored rates for it. Conv steps
+take seconds on a CPU: use few ``--steps`` and ``--repeats``.
 """
 
 from __future__ import annotations
@@ -75,7 +81,7 @@ def config_for(name: str, network: str, steps: int, k: int, dataset_shape, conv_
     if name in ("vae", "beta_vae"):
         # The reference's VAE likelihood: squared error ("mse"), not our Bernoulli default.
         config.model.likelihood = "gaussian"
-    elif conv_channels:
+    if network == "conv" and conv_channels:
         config.model.conv_channels = tuple(conv_channels)
     config.train.steps_per_dispatch = k
     # The cadence of a 30k-step experiment (experiments/common.py): a log line every
@@ -112,14 +118,26 @@ def loop_rate(config, dataset) -> tuple[float, float]:
     return metrics["time/steps_per_sec"], metrics["time/outside_fraction"]
 
 
-def measure_reference(python: str, models: list[str]) -> dict[str, float]:
-    """pythae's steps/s for ``models`` it has, from `torch_reference.py` run by ``python``."""
-    names = [m for m in models if m in REFERENCE]
+CONV_REFERENCE_MODELS = ("ae", "vae")
+
+
+def measure_reference(
+    python: str, models: list[str], network: str = "mlp", channels=(), steps: int = 1000,
+    repeats: int = 3,
+) -> dict[str, float]:  # fmt: skip
+    """The reference's steps/s for ``models`` it has, from `torch_reference.py` run by
+    ``python``: pythae's MLPs, or (``network="conv"``) the mirror of our DCGAN nets."""
+    known = REFERENCE if network == "mlp" else CONV_REFERENCE_MODELS
+    names = [m for m in models if m in known]
     if not names:
         return {}
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_reference.py")
-    out = subprocess.run([python, script, "--models=" + ",".join(names)],
-                         check=True, capture_output=True, text=True).stdout  # fmt: skip
+    command = [python, script, "--models=" + ",".join(names), f"--network={network}"]
+    if network == "conv":
+        command += [f"--steps={steps}", "--warmup=2", f"--repeats={repeats}"]
+        if channels:
+            command.append("--conv_channels=" + ",".join(str(c) for c in channels))
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     print(out.rstrip())
     return json.loads(out.strip().splitlines()[-1])
 
@@ -141,9 +159,13 @@ def main():
     )
     args = parser.parse_args()
     models = args.models.split(",")
-    reference = (
-        measure_reference(args.reference_python, models) if args.reference_python else REFERENCE
-    )
+    channels = [int(c) for c in args.conv_channels.split(",") if c]
+    if args.reference_python:
+        reference = measure_reference(
+            args.reference_python, models, args.network, channels, args.steps, args.repeats
+        )
+    else:
+        reference = REFERENCE if args.network == "mlp" else {}
     dataset = data.load("fashion_mnist")
     print(f"jax {jax.__version__} on {jax.devices()[0].device_kind}, {os.cpu_count()} CPUs, "
           f"network={args.network}, batch 100, {args.steps} steps")  # fmt: skip
@@ -151,15 +173,14 @@ def main():
           f" {'vs ref':>7s} {'ref':>6s}")  # fmt: skip
     for name in models:
         for k in (int(v) for v in args.dispatch.split(",")):
-            channels = [int(c) for c in args.conv_channels.split(",") if c]
             config = config_for(name, args.network, args.steps, k, dataset.shape, channels)
             # Best of several: other processes on a small machine only ever slow a run.
             bare = max(bare_rate(config, dataset, args.steps) for _ in range(args.repeats))
             loop, outside = max(loop_rate(config, dataset) for _ in range(args.repeats))
-            ref = reference.get(name) if args.network == "mlp" else None
-            ratio = f"{loop / ref:6.2f}x {ref:6.1f}" if ref else "      -      -"
+            ref = reference.get(name)
+            ratio = f"{loop / ref:6.2f}x {ref:6.2f}" if ref else "      -      -"
             k = steps_per_dispatch(config)
-            print(f"{name:10s} {k:3d} {bare:8.1f} {loop:8.1f} {outside:8.1%} {loop / bare:9.2f}"
+            print(f"{name:10s} {k:3d} {bare:8.2f} {loop:8.2f} {outside:8.1%} {loop / bare:9.2f}"
                   f" {ratio}", flush=True)  # fmt: skip
 
 

@@ -22,7 +22,8 @@
     train.batch_size          the global batch, split over devices and processes
     train.num_steps           the budget, in steps of every player
     train.steps_per_dispatch  k updates per jitted call (lax.scan over [k, b, ...]);
-                              0: the trainer's choice (25, or 1 for conv on a CPU)
+                              0: the trainer's choice (25; 1 only for XLA's own
+                              convolutions on a CPU, model.conv_impl="xla")
     cadence.*_every           logging, held-out evaluation, PNG grids, checkpoints
                               (0: only at the end); events fall on the first chunk
                               boundary (multiple of k) at or after each multiple
@@ -61,8 +62,9 @@ from genjax.models import default_model_config
 
 # Steps per dispatch: 0 lets the trainer choose (genjax.training.default_steps_per_dispatch):
 # 25 for MLPs, where it gains 10-25% over 1 on a 2-core CPU and keeps the host's share
-# of the loop near 2% (benchmarks/train_throughput.py); 1 for conv nets on a CPU, which
-# XLA:CPU runs ~35x slower inside lax.scan. Cadences are multiples of 25, hence of either.
+# of the loop near 2% (benchmarks/train_throughput.py), and for conv nets, whose matmul
+# convolutions (genjax.nn.conv_impl) are not slowed by lax.scan; 1 only for XLA:CPU's own
+# convolutions, ~35x slower inside lax.scan. Cadences are multiples of 25, hence of either.
 STEPS_PER_DISPATCH = 0
 CADENCE_QUANTUM = 25
 

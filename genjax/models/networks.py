@@ -26,6 +26,9 @@ NETWORK_DEFAULTS: dict[str, Any] = {
     "encoder_hidden": (512,),
     "decoder_hidden": (512,),
     "conv_channels": (128, 256, 512, 1024),
+    # How convolutions are computed: "auto" (matrix products on a CPU, XLA's own
+    # convolution on accelerators), "matmul" or "xla" (see genjax.nn.conv_impl).
+    "conv_impl": "auto",
     "upsampling": "transpose",
     "resize_method": "nearest",
     # Maps decoder outputs to data space: "sigmoid" for data in [0, 1].
@@ -81,6 +84,7 @@ def check_choices(config: ml_collections.ConfigDict) -> None:
         "upsampling": gnn.UPSAMPLINGS,
         "resize_method": gnn.RESIZE_METHODS,
         "output_activation": OUTPUT_ACTIVATIONS,
+        "conv_impl": gnn.CONV_IMPLS,
     }
     for field, allowed in choices.items():
         if config[field] not in allowed:
@@ -93,7 +97,9 @@ def make_encoder(config: ml_collections.ConfigDict, input_shape, features: int) 
         return gnn.MLPEncoder(features=features, hidden=tuple(config.encoder_hidden))
     if config.network == "conv":
         _check_image_shape(input_shape)
-        return gnn.ConvEncoder(features=features, channels=tuple(config.conv_channels))
+        return gnn.ConvEncoder(
+            features=features, channels=tuple(config.conv_channels), impl=config.conv_impl
+        )
     raise ValueError(f"network={config.network!r}; expected one of {NETWORKS}")
 
 
@@ -107,6 +113,7 @@ def make_decoder(config: ml_collections.ConfigDict, input_shape) -> nn.Module:
             channels=tuple(reversed(tuple(config.conv_channels))),
             upsampling=config.upsampling,
             resize_method=config.resize_method,
+            impl=config.conv_impl,
         )
     raise ValueError(f"network={config.network!r}; expected one of {NETWORKS}")
 
@@ -125,7 +132,11 @@ def make_generator(config: ml_collections.ConfigDict, input_shape) -> nn.Module:
     if network == "mlp":
         return gnn.MLPDecoder(output_shape=tuple(input_shape), hidden=tuple(config.decoder_hidden))
     _check_image_shape(input_shape)
-    return gnn.DCGANGenerator(output_shape=tuple(input_shape), channels=tuple(config.conv_channels))
+    return gnn.DCGANGenerator(
+        output_shape=tuple(input_shape),
+        channels=tuple(config.conv_channels),
+        impl=config.get("conv_impl", "auto"),
+    )
 
 
 def make_critic(config: ml_collections.ConfigDict, input_shape, *, normalization="batch"):
@@ -135,7 +146,11 @@ def make_critic(config: ml_collections.ConfigDict, input_shape, *, normalization
     if network == "mlp":
         return gnn.MLPDiscriminator(hidden=tuple(config.encoder_hidden))
     _check_image_shape(input_shape)
-    return gnn.DCGANDiscriminator(channels=tuple(config.conv_channels), normalization=normalization)
+    return gnn.DCGANDiscriminator(
+        channels=tuple(config.conv_channels),
+        normalization=normalization,
+        impl=config.get("conv_impl", "auto"),
+    )
 
 
 def _gan_network(config) -> str:

@@ -1,4 +1,4 @@
-"""DCGAN-style convolutional encoder and decoder (flax.linen, stateless).
+"""DCGAN-style convolutional encoder and decoder (flax.linen, with batch-norm state).
 
 Architecture of the WAE paper (Tolstikhin et al. 2018, appendix; github.com/tolstikhin/wae)
 and of the pythae benchmarks (Chadebec et al. 2022):
@@ -11,15 +11,15 @@ and of the pythae benchmarks (Chadebec et al. 2022):
   even and above 8: 28 = 7·2² (as WAE's 7x7x1024 MNIST start), 32 = 8·2², 64 = 8·2³
   (as WAE's 8x8x1024 CelebA start).
 
-Batch-norm statistics live in the ``"batch_stats"`` collection: ``train=True`` normalises
-with the batch statistics and (with ``mutable=["batch_stats"]``) updates the running
-averages; ``train=False`` uses the running averages. Momentum 0.9 and epsilon 1e-5 as in
-the WAE code.
+The networks are not stateless: batch-norm statistics live in the ``"batch_stats"``
+collection. ``train=True`` normalises with the batch statistics and (with
+``mutable=["batch_stats"]``) updates the running averages; ``train=False`` uses the
+running averages. Momentum 0.9 and epsilon 1e-5 as in the WAE code.
 
 Upsampling (``upsampling=``):
 
 - ``"transpose"`` (default): 4x4 stride-2 transposed conv, the papers' choice, with
-  ``nn.ConvTranspose``'s parameters, computed by `stride2_conv_transpose`;
+  ``nn.ConvTranspose``'s parameters;
 - ``"pixel_shuffle"``: 3x3 conv to ``4 * c`` channels, then depth-to-space (Shi et al.
   2016); a stride-2 transposed conv is a special case of it, at 2.25x its parameters;
 - ``"resize"``: ``jax.image.resize`` by 2 (``resize_method`` nearest or bilinear), then a
@@ -27,35 +27,25 @@ Upsampling (``upsampling=``):
 
 The 3x3 kernels of the last two are odd so that SAME padding keeps the output centred.
 
-Speed on XLA:CPU. Differentiating a stride-2 conv, or a stride-2 transposed conv, can
-take a very slow path in XLA:CPU (DESIGN.md, pitfalls). Both are therefore written as
-stride-1 convs and reshapes with the same parameters and results: `stride2_conv` (the
-encoder; its input gradient goes through 2x2 blocks) and `stride2_conv_transpose` (one
-sub-kernel per output parity). One jitted WAE-MMD step (forward, gradient, Adam), batch
-100, 28x28x1, latent 8, measured here (Nov 2026, jax 0.10.2, idle 2-core CPU,
-``benchmarks/train_throughput.py --network=conv``), steps/s:
-
-    encoder channels      128-256-512-1024 (DCGAN)     32-64-128
-    lax/flax convs        0.09 (pixel_shuffle)         5.7 (pixel_shuffle)
-    these, transpose      0.17                         6.1
-    these, pixel_shuffle  0.14                         6.2
-    these, resize         0.10                         4.6
-
-With flax's own modules the transposed conv's step took ~110 s (its gradient alone
-68 s for the first block), hence an earlier pixel-shuffle default. These forms use only
-stride-1 convolutions, which every backend handles well; on an accelerator they were
-not measured here.
+How the convolutions are computed: every conv and transposed conv here is a module of
+this file (`StridedConv`, `StridedConvTranspose`, `Conv`) with the parameter names,
+shapes and initialisers of the flax module it replaces (``nn.Conv``,
+``nn.ConvTranspose``), so checkpoints are interchangeable, computed by
+`genjax.nn.conv_impl`: XLA's native convolution on GPU/TPU, matrix products on CPU,
+where XLA's convolution (and above all its strided-conv gradients) is many times
+slower. ``impl=`` on each module, or the ``GENJAX_CONV_IMPL`` environment variable,
+forces either (see `genjax.nn.conv_impl`).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
-from jax import lax
+
+from genjax.nn.conv_impl import conv2d, conv2d_transpose, depth_to_space, resolve_conv_impl
 
 UPSAMPLINGS = ("transpose", "pixel_shuffle", "resize")
 RESIZE_METHODS = ("nearest", "bilinear")
@@ -78,86 +68,13 @@ def upsampling_stages(size: int) -> tuple[int, int]:
     return k, size
 
 
-def depth_to_space(x: jax.Array, r: int = 2) -> jax.Array:
-    """``[b, h, w, r*r*c] -> [b, r*h, r*w, c]`` (the pixel-shuffle rearrangement)."""
-    b, h, w, rrc = x.shape
-    c = rrc // (r * r)
-    x = x.reshape(b, h, w, r, r, c)
-    x = x.transpose(0, 1, 3, 2, 4, 5)  # [b, h, r, w, r, c]
-    return x.reshape(b, h * r, w * r, c)
-
-
-def space_to_depth(x: jax.Array, r: int = 2) -> jax.Array:
-    """``[b, r*h, r*w, c] -> [b, h, w, r*r*c]``, the inverse of `depth_to_space`.
-
-    >>> x = jnp.arange(2 * 4 * 6 * 3.0).reshape(2, 4, 6, 3)
-    >>> space_to_depth(x).shape, bool((depth_to_space(space_to_depth(x)) == x).all())
-    ((2, 2, 3, 12), True)
-    """
-    b, rh, rw, c = x.shape
-    x = x.reshape(b, rh // r, r, rw // r, r, c)
-    x = x.transpose(0, 1, 3, 2, 4, 5)  # [b, h, w, r, r, c]
-    return x.reshape(b, rh // r, rw // r, r * r * c)
-
-
-_NHWC = ("NHWC", "HWIO", "NHWC")
-
-
-def _stride2_geometry(size: int, k: int, padding: str) -> tuple[int, int]:
-    """``(out, pad_lo)`` of a stride-2 conv with a ``k``-wide kernel along one axis."""
-    if padding == "SAME":
-        out = -(-size // 2)
-        return out, max((out - 1) * 2 + k - size, 0) // 2
-    if padding == "VALID":
-        if size < k:
-            raise ValueError(f"VALID conv: input size {size} < kernel size {k}")
-        return (size - k) // 2 + 1, 0
-    raise ValueError(f"padding={padding!r}; expected 'SAME' or 'VALID'")
-
-
-def _stride2_conv_native(x, kernel, padding):
-    return lax.conv_general_dilated(x, kernel, (2, 2), padding, dimension_numbers=_NHWC)
-
-
-def _stride2_conv_by_blocks(x, kernel, padding):
-    """The same convolution as a stride-1 conv over 2x2 blocks: pad, `space_to_depth`,
-    then a ``ceil(k/2)``-wide kernel with the ``k x k`` one's taps regrouped by block.
-
-    With ``x_p`` the padded input and ``K = 2 ceil(k/2)`` (the kernel zero-padded to
-    even width), ``y[i] = Σ_{j<K} x_p[2i + j] w[j] = Σ_{q<K/2} Σ_{r<2} B[i + q, r] w[2q + r]``
-    where ``B[m, r] = x_p[2m + r]``: a VALID stride-1 conv over the blocks ``B``.
-    """
-    b, h, w, c = x.shape
-    kh, kw, _, c_out = kernel.shape
-    (oh, ph), (ow, pw) = _stride2_geometry(h, kh, padding), _stride2_geometry(w, kw, padding)
-    bh, bw = -(-kh // 2), -(-kw // 2)  # block-kernel size
-    # Padded sizes 2 * (out + block_kernel - 1): every tap a kept output reads, and
-    # zeros that meet only the kernel's zero padding.
-    x = jnp.pad(x, ((0, 0), (ph, 2 * (oh + bh - 1) - h - ph), (pw, 2 * (ow + bw - 1) - w - pw),
-                    (0, 0)))  # fmt: skip
-    kernel = jnp.pad(kernel, ((0, 2 * bh - kh), (0, 2 * bw - kw), (0, 0), (0, 0)))
-    kernel = kernel.reshape(bh, 2, bw, 2, c, c_out).transpose(0, 2, 1, 3, 4, 5)
-    kernel = kernel.reshape(bh, bw, 4 * c, c_out)  # taps in space_to_depth's (r, r, c) order
-    return lax.conv_general_dilated(
-        space_to_depth(x, 2), kernel, (1, 1), "VALID", dimension_numbers=_NHWC
-    )
-
-
-@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
-def stride2_conv(x: jax.Array, kernel: jax.Array, padding: str = "SAME") -> jax.Array:
+def stride2_conv(
+    x: jax.Array, kernel: jax.Array, padding: str = "SAME", *, impl: str = "auto"
+) -> jax.Array:
     """``x: [b, h, w, c], kernel: [kh, kw, c, c_out] -> [b, ceil(h/2), ceil(w/2), c_out]``
-    (``SAME``; ``VALID`` gives ``(h - kh) // 2 + 1``): the stride-2 cross-correlation
-    of ``lax.conv_general_dilated`` (and ``nn.Conv(strides=2)``), computed by it, with a
-    derivative in ``x`` taken through `_stride2_conv_by_blocks`.
-
-    Why: differentiating a strided conv in its input needs a conv of the input-dilated
-    output gradient, which XLA:CPU (jax 0.10) sometimes lowers to a very slow path: at
-    batch 100 a 4x4 conv 4x4x512 -> 2x2x1024 (the DCGAN encoder's last block on 28x28)
-    took 3.9 s for that gradient against 0.17 s through blocks, 6x6x512 -> 1024 11 s
-    against 0.28 s, while the forward pass and the kernel gradient are fine as they are.
-    The blocked form is plain stride-1 convs and reshapes, exact up to float rounding,
-    and the rule is a JVP (linear in the tangents), so `jax.grad`, `jax.jvp` and
-    higher derivatives all work.
+    (``SAME``; ``VALID`` gives ``(h - kh) // 2 + 1``): the stride-2 cross-correlation of
+    ``lax.conv_general_dilated`` (and ``nn.Conv(strides=2)``); `conv_impl.conv2d` with
+    stride 2.
 
     >>> x, kernel = jnp.ones((1, 7, 7, 2)), jnp.ones((4, 4, 2, 3))
     >>> stride2_conv(x, kernel).shape, stride2_conv(x, kernel, "VALID").shape
@@ -165,42 +82,13 @@ def stride2_conv(x: jax.Array, kernel: jax.Array, padding: str = "SAME") -> jax.
     >>> float(stride2_conv(x, kernel)[0, 1, 1, 0])  # an interior window: 4 * 4 * 2 ones
     32.0
     """
-    return _stride2_conv_native(x, kernel, padding)
+    return conv2d(x, kernel, 2, padding, impl=impl)
 
 
-@stride2_conv.defjvp
-def _stride2_conv_jvp(padding, primals, tangents):
-    x, kernel = primals
-    dx, dkernel = tangents
-    y = _stride2_conv_native(x, kernel, padding)
-    # Linear in (dx, dkernel): reverse mode transposes each term on its own, so the
-    # input gradient runs through blocks and the kernel gradient natively.
-    dy = _stride2_conv_by_blocks(dx, kernel, padding) + _stride2_conv_native(x, dkernel, padding)
-    return y, dy
-
-
-def _transpose_taps(k: int, parity: int) -> tuple[int, int]:
-    """``(first tap, input offset)`` of the kernel taps that reach the outputs of one
-    parity in a stride-2 SAME transposed conv, whose input ``lax.conv_transpose``
-    dilates by 2 and pads by ``k - 1`` (``k < 3``) or ``ceil(k / 2)`` before."""
-    pad_before = k - 1 if k < 3 else -(-k // 2)
-    first = (pad_before - parity) % 2
-    return first, (first - pad_before + parity) // 2
-
-
-def stride2_conv_transpose(x: jax.Array, kernel: jax.Array) -> jax.Array:
+def stride2_conv_transpose(x: jax.Array, kernel: jax.Array, *, impl: str = "auto") -> jax.Array:
     """``x: [b, h, w, c], kernel: [kh, kw, c, c_out] -> [b, 2h, 2w, c_out]``:
-    ``lax.conv_transpose(x, kernel, (2, 2), "SAME")`` (as ``nn.ConvTranspose``), computed
-    as four stride-1 convs, one per output parity, interleaved by `depth_to_space`.
-
-    The transposed conv correlates the kernel with the input dilated by 2, so output
-    ``2m + r`` meets only the taps ``j ≡ first_r (mod 2)``:
-    ``y[2m + r] = Σ_t x[m + offset_r + t] w[first_r + 2t]`` (`_transpose_taps`), a
-    stride-1 conv with the sub-kernel ``w[first_r::2]``; no multiply touches a dilation
-    zero. Why: on XLA:CPU (jax 0.10) the gradient of the native form takes a very slow
-    path: at batch 100, a 4x4 transposed conv 7x7x1024 -> 14x14x512 (the DCGAN decoder's
-    first block) took 68 s for forward and gradient, 2.7 s in this form; the forward
-    passes cost about the same (0.38 s and 0.41 s).
+    ``lax.conv_transpose(x, kernel, (2, 2), "SAME")`` (as ``nn.ConvTranspose``);
+    `conv_impl.conv2d_transpose`.
 
     >>> y = stride2_conv_transpose(jnp.ones((1, 3, 5, 2)), jnp.ones((4, 4, 2, 3)))
     >>> y.shape
@@ -208,57 +96,90 @@ def stride2_conv_transpose(x: jax.Array, kernel: jax.Array) -> jax.Array:
     >>> float(y[0, 2, 4, 0])  # interior: 2 x 2 taps x 2 channels of ones
     8.0
     """
-    b, h, w, _ = x.shape
-    kh, kw = kernel.shape[:2]
-    parts = []
-    for rh in (0, 1):  # depth_to_space's channel order: (row parity, column parity, c)
-        first_h, off_h = _transpose_taps(kh, rh)
-        for rw in (0, 1):
-            first_w, off_w = _transpose_taps(kw, rw)
-            sub = kernel[first_h::2, first_w::2]
-            nh, nw = sub.shape[:2]
-            # Rows m + off + t for m < h, t < n: pad what falls outside, then crop.
-            xp = jnp.pad(x, ((0, 0), (max(0, -off_h), max(0, off_h + nh - 1)),
-                             (max(0, -off_w), max(0, off_w + nw - 1)), (0, 0)))  # fmt: skip
-            top, left = max(0, off_h), max(0, off_w)
-            xp = xp[:, top : top + h + nh - 1, left : left + w + nw - 1]
-            parts.append(
-                lax.conv_general_dilated(xp, sub, (1, 1), "VALID", dimension_numbers=_NHWC)
-            )
-    return depth_to_space(jnp.concatenate(parts, axis=-1), 2)
+    return conv2d_transpose(x, kernel, impl=impl)
 
 
-class StridedConvTranspose(nn.Module):
-    """``nn.ConvTranspose(features, (k, k), strides=(2, 2), padding="SAME",
-    use_bias=False)`` with the same parameters, computed by `stride2_conv_transpose`."""
-
-    features: int
-    kernel_size: int = 4
-
-    @nn.compact
-    def __call__(self, x: jax.Array) -> jax.Array:
-        k = self.kernel_size
-        shape = (k, k, x.shape[-1], self.features)
-        kernel = self.param("kernel", nn.initializers.lecun_normal(), shape, jnp.float32)
-        return stride2_conv_transpose(x, kernel.astype(x.dtype))
+def _kernel(module: nn.Module, x: jax.Array, k: int, features: int) -> jax.Array:
+    # float32 parameters whatever jax_enable_x64 says, as flax's param_dtype.
+    shape = (k, k, x.shape[-1], features)
+    return module.param("kernel", nn.initializers.lecun_normal(), shape, jnp.float32)
 
 
 class StridedConv(nn.Module):
-    """``nn.Conv(features, (k, k), strides=(2, 2), padding, use_bias=False)`` with the
-    same parameters (``kernel: [k, k, c, features]``, LeCun-normal), computed by
-    `stride2_conv`."""
+    """``x: [b, h, w, c] -> [b, ceil(h/2), ceil(w/2), features]`` (``SAME``):
+    ``nn.Conv(features, (k, k), strides=(2, 2), padding, use_bias=False)`` with the same
+    parameters (``kernel: [k, k, c, features]``, LeCun-normal), computed by
+    `stride2_conv` with ``impl``.
+
+    >>> conv = StridedConv(8)
+    >>> params = conv.init(jax.random.key(0), jnp.ones((2, 28, 28, 1)))
+    >>> params["params"]["kernel"].shape, conv.apply(params, jnp.ones((2, 28, 28, 1))).shape
+    ((4, 4, 1, 8), (2, 14, 14, 8))
+    """
 
     features: int
     kernel_size: int = 4
     padding: str = "SAME"
+    impl: str = "auto"
 
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
-        k = self.kernel_size
-        shape = (k, k, x.shape[-1], self.features)
-        # float32 parameters whatever jax_enable_x64 says, as nn.Conv's param_dtype.
-        kernel = self.param("kernel", nn.initializers.lecun_normal(), shape, jnp.float32)
-        return stride2_conv(x, kernel.astype(x.dtype), self.padding)
+        kernel = _kernel(self, x, self.kernel_size, self.features)
+        dtype = jnp.result_type(x, kernel)
+        return stride2_conv(x.astype(dtype), kernel.astype(dtype), self.padding, impl=self.impl)
+
+
+class StridedConvTranspose(nn.Module):
+    """``x: [b, h, w, c] -> [b, 2h, 2w, features]``: ``nn.ConvTranspose(features,
+    (k, k), strides=(2, 2), padding="SAME", use_bias=False)`` with the same parameters,
+    computed by `stride2_conv_transpose` with ``impl``.
+
+    >>> up = StridedConvTranspose(8)
+    >>> params = up.init(jax.random.key(0), jnp.ones((2, 7, 7, 16)))
+    >>> params["params"]["kernel"].shape, up.apply(params, jnp.ones((2, 7, 7, 16))).shape
+    ((4, 4, 16, 8), (2, 14, 14, 8))
+    """
+
+    features: int
+    kernel_size: int = 4
+    impl: str = "auto"
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        kernel = _kernel(self, x, self.kernel_size, self.features)
+        dtype = jnp.result_type(x, kernel)
+        return stride2_conv_transpose(x.astype(dtype), kernel.astype(dtype), impl=self.impl)
+
+
+class Conv(nn.Module):
+    """``x: [b, h, w, c] -> [b, h, w, features]`` (``SAME``): ``nn.Conv(features, (k, k),
+    padding=padding, use_bias=use_bias)``, stride 1, with the same parameters
+    (``kernel: [k, k, c, features]`` LeCun-normal, ``bias: [features]`` zeros), computed
+    by `conv_impl.conv2d` with ``impl``.
+
+    >>> conv = Conv(3, kernel_size=3)
+    >>> params = conv.init(jax.random.key(0), jnp.ones((2, 8, 8, 4)))
+    >>> jax.tree.map(jnp.shape, params["params"])
+    {'bias': (3,), 'kernel': (3, 3, 4, 3)}
+    >>> conv.apply(params, jnp.ones((2, 8, 8, 4))).shape
+    (2, 8, 8, 3)
+    """
+
+    features: int
+    kernel_size: int = 3
+    padding: str = "SAME"
+    use_bias: bool = True
+    impl: str = "auto"
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        kernel = _kernel(self, x, self.kernel_size, self.features)
+        dtype = jnp.result_type(x, kernel)
+        y = conv2d(x.astype(dtype), kernel.astype(dtype), 1, self.padding, impl=self.impl)
+        if self.use_bias:
+            bias = self.param("bias", nn.initializers.zeros_init(), (self.features,), jnp.float32)
+            y = y + bias.astype(dtype)
+        return y
 
 
 def _batch_norm(train: bool) -> nn.BatchNorm:
@@ -266,55 +187,93 @@ def _batch_norm(train: bool) -> nn.BatchNorm:
 
 
 class Upsample(nn.Module):
-    """``[b, h, w, c_in] -> [b, 2h, 2w, channels]`` by one of ``UPSAMPLINGS``."""
+    """``x: [b, h, w, c_in] -> [b, 2h, 2w, channels]`` by one of ``UPSAMPLINGS`` (see the
+    module docstring), without bias (batch norm follows and would cancel it).
+
+    >>> up = Upsample(8, method="pixel_shuffle")
+    >>> params = up.init(jax.random.key(0), jnp.ones((2, 7, 7, 16)))
+    >>> params["params"]["Conv_0"]["kernel"].shape, up.apply(params, jnp.ones((2, 7, 7, 16))).shape
+    ((3, 3, 16, 32), (2, 14, 14, 8))
+    """
 
     channels: int
     method: str = "transpose"
     resize_method: str = "nearest"
     kernel_size: int = 4
+    impl: str = "auto"
 
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
-        # Biases are omitted: batch norm follows and would cancel them.
+        # Names as the flax modules these replaced, so parameter trees are the same.
         if self.method == "transpose":
-            return StridedConvTranspose(self.channels, self.kernel_size, name="ConvTranspose_0")(x)
+            return StridedConvTranspose(
+                self.channels, self.kernel_size, self.impl, name="ConvTranspose_0"
+            )(x)
         if self.method == "pixel_shuffle":
-            h = nn.Conv(4 * self.channels, (3, 3), padding="SAME", use_bias=False)(x)
+            h = Conv(4 * self.channels, 3, use_bias=False, impl=self.impl, name="Conv_0")(x)
             return depth_to_space(h, 2)
         if self.method == "resize":
             b, h, w, c = x.shape
             x = jax.image.resize(x, (b, 2 * h, 2 * w, c), method=self.resize_method)
-            return nn.Conv(self.channels, (3, 3), padding="SAME", use_bias=False)(x)
+            return Conv(self.channels, 3, use_bias=False, impl=self.impl, name="Conv_0")(x)
         raise ValueError(f"upsampling={self.method!r}; expected one of {UPSAMPLINGS}")
 
 
 class ConvEncoder(nn.Module):
-    """``x: [b, h, w, c] -> [b, features]``; see the module docstring."""
+    """``x: [b, h, w, c] -> [b, features]``: ``len(channels)`` blocks of
+    ``kernel_size`` stride-2 conv -> batch norm -> ReLU, flatten, linear Dense (see the
+    module docstring). Spatial sizes round up: 28 -> 14 -> 7 -> 4 -> 2.
+
+    Returns the features; with ``train=True`` and ``mutable=["batch_stats"]``, also the
+    updated running statistics. ``impl`` picks the convolution (`genjax.nn.conv_impl`).
+
+    >>> encoder = ConvEncoder(features=6, channels=(4, 8))
+    >>> x = jnp.ones((2, 28, 28, 1))
+    >>> variables = encoder.init(jax.random.key(0), x)
+    >>> sorted(variables), variables["params"]["Conv_1"]["kernel"].shape
+    (['batch_stats', 'params'], (4, 4, 4, 8))
+    >>> z, updates = encoder.apply(variables, x, train=True, mutable=["batch_stats"])
+    >>> z.shape, encoder.apply(variables, x).shape
+    ((2, 6), (2, 6))
+    """
 
     features: int
     channels: Sequence[int] = (128, 256, 512, 1024)
     kernel_size: int = 4
+    impl: str = "auto"
 
     @nn.compact
     def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
         if x.ndim != 4:
             raise ValueError(f"x must be [b, h, w, c] images, got shape {x.shape}")
+        resolve_conv_impl(self.impl)  # a bad value fails here, not deep in a trace
         h = x
         for i, c in enumerate(self.channels):
-            # SAME padding rounds odd sizes up: 28 -> 14 -> 7 -> 4 -> 2. Named as the
-            # nn.Conv it replaces, so parameter trees are the same.
-            h = StridedConv(c, self.kernel_size, "SAME", name=f"Conv_{i}")(h)
+            # Named as the nn.Conv it replaces, so parameter trees are the same.
+            h = StridedConv(c, self.kernel_size, "SAME", self.impl, name=f"Conv_{i}")(h)
             h = nn.relu(_batch_norm(train)(h))
         h = h.reshape(h.shape[0], -1)
         return nn.Dense(self.features)(h)  # [b, features]
 
 
 class ConvDecoder(nn.Module):
-    """``z: [b, latent_dim] -> [b, *output_shape]`` of logits; see the module docstring.
+    """``z: [b, latent_dim] -> [b, *output_shape]`` of logits: Dense to
+    ``[h0, w0, channels[0]]`` -> ReLU, ``k`` upsampling blocks with batch norm and ReLU,
+    then a ``kernel_size`` stride-1 conv to the image's channels (see the module
+    docstring); ``(k, h0) = upsampling_stages(h)``.
 
     ``channels[0]`` is the width of the dense layer's feature map; upsampling block
     ``i`` (1-based) has ``channels[min(i, len(channels) - 1)]`` channels, so the default
     (1024, 512, 256, 128) gives WAE's 512, 256 on 28x28 and 512, 256, 128 on 64x64.
+    ``impl`` picks the convolution (`genjax.nn.conv_impl`).
+
+    >>> decoder = ConvDecoder(output_shape=(28, 28, 1), channels=(8, 4))
+    >>> z = jnp.ones((2, 3))
+    >>> variables = decoder.init(jax.random.key(0), z)
+    >>> variables["params"]["Dense_0"]["kernel"].shape  # to 7 x 7 x 8
+    (3, 392)
+    >>> decoder.apply(variables, z).shape
+    (2, 28, 28, 1)
     """
 
     output_shape: tuple[int, int, int]
@@ -322,6 +281,7 @@ class ConvDecoder(nn.Module):
     upsampling: str = "transpose"
     resize_method: str = "nearest"
     kernel_size: int = 4
+    impl: str = "auto"
 
     @nn.compact
     def __call__(self, z: jax.Array, train: bool = False) -> jax.Array:
@@ -333,6 +293,7 @@ class ConvDecoder(nn.Module):
             raise ValueError(
                 f"resize_method={self.resize_method!r}; expected one of {RESIZE_METHODS}"
             )
+        resolve_conv_impl(self.impl)
         height, width, out_channels = self.output_shape
         num_stages, h0 = upsampling_stages(height)
         if width % 2**num_stages:
@@ -345,7 +306,7 @@ class ConvDecoder(nn.Module):
         h = nn.relu(h)
         for i in range(1, num_stages + 1):
             c = self.channels[min(i, len(self.channels) - 1)]
-            h = Upsample(c, self.upsampling, self.resize_method, self.kernel_size)(h)
+            h = Upsample(c, self.upsampling, self.resize_method, self.kernel_size, self.impl)(h)
             h = nn.relu(_batch_norm(train)(h))
-        k = (self.kernel_size, self.kernel_size)
-        return nn.Conv(out_channels, k, padding="SAME")(h)  # [b, height, width, out_channels]
+        # [b, height, width, out_channels]
+        return Conv(out_channels, self.kernel_size, impl=self.impl, name="Conv_0")(h)

@@ -94,12 +94,13 @@ class DCGANConv(nn.Module):
 
     features: int
     kernel_size: int = 4
+    impl: str = "auto"  # see genjax.nn.conv_impl
 
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
         k = self.kernel_size
         kernel = self.param("kernel", _normal(), (k, k, x.shape[-1], self.features), jnp.float32)
-        return stride2_conv(x, kernel.astype(x.dtype), "SAME")
+        return stride2_conv(x, kernel.astype(x.dtype), "SAME", impl=self.impl)
 
 
 class DCGANConvTranspose(nn.Module):
@@ -109,12 +110,13 @@ class DCGANConvTranspose(nn.Module):
     features: int
     kernel_size: int = 4
     use_bias: bool = False
+    impl: str = "auto"
 
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
         k = self.kernel_size
         kernel = self.param("kernel", _normal(), (k, k, x.shape[-1], self.features), jnp.float32)
-        y = stride2_conv_transpose(x, kernel.astype(x.dtype))
+        y = stride2_conv_transpose(x, kernel.astype(x.dtype), impl=self.impl)
         if self.use_bias:
             y = y + self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32)
         return y
@@ -135,6 +137,7 @@ class DCGANGenerator(nn.Module):
 
     output_shape: tuple[int, int, int]
     channels: Sequence[int] = (128, 256, 512, 1024)
+    impl: str = "auto"
 
     @nn.compact
     def __call__(self, z: jax.Array, train: bool = False) -> jax.Array:
@@ -144,8 +147,8 @@ class DCGANGenerator(nn.Module):
         h = h.reshape(z.shape[0], h0, w0, width[k - 1])
         h = nn.relu(_batch_norm(train)(h))
         for i in reversed(range(k - 1)):
-            h = nn.relu(_batch_norm(train)(DCGANConvTranspose(width[i])(h)))
-        out = DCGANConvTranspose(self.output_shape[-1], use_bias=True)(h)
+            h = nn.relu(_batch_norm(train)(DCGANConvTranspose(width[i], impl=self.impl)(h)))
+        out = DCGANConvTranspose(self.output_shape[-1], use_bias=True, impl=self.impl)(h)
         return out  # [b, h, w, c]
 
 
@@ -155,6 +158,7 @@ class DCGANDiscriminator(nn.Module):
     channels: Sequence[int] = (128, 256, 512, 1024)
     normalization: str = "batch"
     negative_slope: float = 0.2
+    impl: str = "auto"
 
     @nn.compact
     def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
@@ -165,7 +169,7 @@ class DCGANDiscriminator(nn.Module):
         k, _, _ = _image_stages(x.shape[1:])
         h = x
         for i in range(k):
-            h = DCGANConv(self.channels[min(i, len(self.channels) - 1)])(h)
+            h = DCGANConv(self.channels[min(i, len(self.channels) - 1)], impl=self.impl)(h)
             if i > 0 and self.normalization == "batch":
                 h = _batch_norm(train)(h)
             elif i > 0 and self.normalization == "layer":

@@ -28,7 +28,11 @@ ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "tanh", "silu")
 
 
 def activation_fn(name: str):
-    """The ``flax.linen`` activation called ``name`` (one of ``ACTIVATIONS``)."""
+    """The ``flax.linen`` activation called ``name`` (one of ``ACTIVATIONS``).
+
+    >>> activation_fn("relu")(jnp.array([-1.0, 2.0]))
+    Array([0., 2.], dtype=float32)
+    """
     if name not in ACTIVATIONS:
         raise ValueError(f"activation={name!r}; expected one of {ACTIVATIONS}")
     return getattr(nn, name)
@@ -36,7 +40,15 @@ def activation_fn(name: str):
 
 class MLP(nn.Module):
     """``x: [b, ...] -> [b, features]``: flatten, ``len(hidden)`` Dense+activation
-    layers, then a linear Dense layer (no output activation)."""
+    layers, then a linear Dense layer (no output activation).
+
+    >>> mlp = MLP(features=3, hidden=(16, 8))
+    >>> params = mlp.init(jax.random.key(0), jnp.ones((2, 4, 5)))
+    >>> [p["kernel"].shape for p in params["params"].values()]
+    [(20, 16), (16, 8), (8, 3)]
+    >>> mlp.apply(params, jnp.ones((2, 4, 5))).shape
+    (2, 3)
+    """
 
     features: int
     hidden: Sequence[int] = (512,)
@@ -57,12 +69,23 @@ class MLPEncoder(MLP):
 
     ``features`` is ``latent_dim`` for a deterministic encoder and
     ``2 * latent_dim`` for a Gaussian one (mean and log-variance, split by the model).
+
+    >>> encoder = MLPEncoder(features=8, hidden=(32,))
+    >>> x = jnp.ones((5, 28, 28, 1))
+    >>> encoder.apply(encoder.init(jax.random.key(0), x), x).shape
+    (5, 8)
     """
 
 
 class MLPDecoder(nn.Module):
     """Decoder ``z: [b, latent_dim] -> [b, *output_shape]`` of pre-activations
-    (logits); the model maps them to data space (e.g. a sigmoid for images in [0, 1])."""
+    (logits); the model maps them to data space (e.g. a sigmoid for images in [0, 1]).
+
+    >>> decoder = MLPDecoder(output_shape=(28, 28, 1), hidden=(32,))
+    >>> z = jnp.ones((5, 8))
+    >>> decoder.apply(decoder.init(jax.random.key(0), z), z).shape
+    (5, 28, 28, 1)
+    """
 
     output_shape: tuple[int, ...]
     hidden: Sequence[int] = (512,)
@@ -76,7 +99,13 @@ class MLPDecoder(nn.Module):
 
 class MLPCritic(nn.Module):
     """Critic (discriminator) ``z: [b, ...] -> [b]`` of logits, e.g. the latent
-    discriminator of WAE-GAN and AAE: large means "drawn from the prior"."""
+    discriminator of WAE-GAN and AAE: large means "drawn from the prior".
+
+    >>> critic = MLPCritic(hidden=(16, 16))
+    >>> z = jnp.ones((5, 8))
+    >>> critic.apply(critic.init(jax.random.key(0), z), z).shape
+    (5,)
+    """
 
     hidden: Sequence[int] = (512, 512, 512, 512)
     activation: str = "relu"

@@ -313,7 +313,13 @@ def steps_per_dispatch(config) -> int:
     5
     """
     k = int(config.train.steps_per_dispatch)
-    return k if k > 0 else default_steps_per_dispatch(config.model.get("network"))
+    return (
+        k
+        if k > 0
+        else default_steps_per_dispatch(
+            config.model.get("network"), conv_impl=config.model.get("conv_impl", "auto")
+        )
+    )
 
 
 def _train(run: _Run, optimizers, state: TrainState, start: int):

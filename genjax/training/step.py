@@ -188,9 +188,10 @@ def multi_step(
     """``k`` steps on stacked batches ``xs: [k·u, b, *input_shape]`` (``u`` =
     `batches_per_step`; step ``t`` reads rows ``t·u .. t·u + u - 1``); metrics are ``[k]``.
 
-    ``k = 1`` is a plain `train_step`, not a scan of length one: XLA:CPU runs
+    ``k = 1`` is a plain `train_step`, not a scan of length one: XLA:CPU runs its own
     convolutions inside a loop ~35x slower than outside one (measured here), so conv
-    models on a CPU train one step per dispatch (see `default_steps_per_dispatch`).
+    models forced onto them on a CPU train one step per dispatch (see
+    `default_steps_per_dispatch`; the default matmul convolutions do not need it).
 
     >>> import optax
     >>> from genjax.models import build_model, default_model_config
@@ -219,17 +220,27 @@ def multi_step(
     return jax.lax.scan(body, state, xs)
 
 
-def default_steps_per_dispatch(network: str | None, backend: str | None = None) -> int:
+def default_steps_per_dispatch(
+    network: str | None, backend: str | None = None, conv_impl: str = "auto"
+) -> int:
     """Updates per jitted call when the config leaves it to the trainer (0).
 
     25 saves 24 Python dispatches and host syncs per call. For the small MLPs on a
     2-core CPU that is worth 10-25% over 1, and it brings the host's share of the
     loop from ~5.5% (at 10) to ~2% (benchmarks/train_throughput.py); it is harmless
-    elsewhere. But convolutions inside ``lax.scan`` are ~35x slower on XLA:CPU, and
-    a conv step is long enough for dispatch not to matter, so conv on CPU gets 1.
+    elsewhere. Conv networks get 25 too, now that a CPU computes their convolutions as
+    matrix products (`genjax.nn.conv_impl`): the DCGAN-style AE at channels 32-64-128
+    ran 0.63 steps/s at 5 per dispatch against 0.45 at 1, at 128-256-512-1024 0.0245
+    against 0.0238 (a heavily loaded 2-core CPU). Only
+    XLA's own convolution on a CPU (``conv_impl="xla"``, or ``"auto"`` with
+    ``GENJAX_CONV_IMPL=xla``), which runs ~35x slower inside ``lax.scan``, gets 1.
     """
+    from genjax.nn import resolve_conv_impl  # only for conv networks
+
     backend = jax.default_backend() if backend is None else backend
-    return 1 if network == "conv" and backend == "cpu" else 25
+    if network == "conv" and resolve_conv_impl(conv_impl, backend) == "xla" and backend == "cpu":
+        return 1
+    return 25
 
 
 def indexed_multi_step(model, optimizers, state, x_all, idx, base_key):

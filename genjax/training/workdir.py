@@ -30,6 +30,27 @@ RESUMABLE = (
 )
 
 
+# Fields added after workdirs were first written, with the value that reproduces what
+# a run recorded without them did: such a workdir still resumes when the command asks
+# for that value (a config field added to genjax must not orphan every existing run).
+ADDED_FIELDS = {
+    "data.rescale": "none",
+    "data.standardize": False,
+    "model.conv_impl": "auto",
+    "optim.*.weight_clip": 0.0,
+}
+
+
+def _added_default(field: str):
+    """The `ADDED_FIELDS` value for ``field`` (``*`` matches one path component)."""
+    parts = field.split(".")
+    for pattern, value in ADDED_FIELDS.items():
+        p = pattern.split(".")
+        if len(p) == len(parts) and all(a in ("*", b) for a, b in zip(p, parts, strict=True)):
+            return value
+    return ABSENT
+
+
 class _Absent:
     def __repr__(self) -> str:
         return "absent"
@@ -71,12 +92,18 @@ def config_json(config) -> str:
 def config_differences(recorded: Mapping[str, Any], config) -> list[tuple[str, Any, Any]]:
     """``[(field, recorded value, asked value)]`` for the fields outside `RESUMABLE`
     that differ between a recorded config (parsed ``config.json``) and ``config``;
-    a field only one of them has differs too (`ABSENT` stands for the missing value)."""
+    a field only one of them has differs too (`ABSENT` stands for the missing value),
+    except a field of `ADDED_FIELDS` that the recorded config predates, which reads as
+    the value that reproduces the old behaviour."""
     old, new = flatten(recorded), flatten(json.loads(config_json(config)))
+
+    def recorded_value(field):
+        return old[field] if field in old else _added_default(field)
+
     return [
-        (field, old.get(field, ABSENT), new.get(field, ABSENT))
+        (field, recorded_value(field), new.get(field, ABSENT))
         for field in sorted(old.keys() | new.keys())
-        if not resumable(field) and old.get(field, ABSENT) != new.get(field, ABSENT)
+        if not resumable(field) and recorded_value(field) != new.get(field, ABSENT)
     ]
 
 

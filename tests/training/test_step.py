@@ -103,8 +103,11 @@ def test_default_steps_per_dispatch_keeps_events_on_chunk_boundaries(network, ba
     # Cadences are multiples of CADENCE_QUANTUM so that logging, evaluation and
     # checkpoints fall on chunk boundaries (experiments/common.py); the default chunk
     # length must divide it, whatever value the speed measurements pick.
-    k = default_steps_per_dispatch(network, backend)
-    assert isinstance(k, int) and k >= 1 and CADENCE_QUANTUM % k == 0
+    for conv_impl in ("auto", "xla", "matmul"):
+        k = default_steps_per_dispatch(network, backend, conv_impl=conv_impl)
+        assert isinstance(k, int) and k >= 1 and CADENCE_QUANTUM % k == 0
+    # XLA:CPU's own convs are slow in a scan; the CPU's default matmul convs are not.
+    assert default_steps_per_dispatch("conv", "cpu", conv_impl="xla") == 1
 
 
 def test_keys_depend_on_seed_and_step_only():
