@@ -65,6 +65,9 @@ from typing import Any
 from experiments import common
 from experiments.evaluate import evaluate_workdir, latest_checkpoint_step
 from experiments.tables import (
+    COLUMNS as COLUMNS,  # the default table's columns, importable from here as before
+)
+from experiments.tables import (
     REAL_ROW,
     aggregate,
     columns_for,
