@@ -20,6 +20,10 @@ Flags:
                  dataset name or a path to its .npz, or "none" (skip)
   --step         evaluate this checkpoint instead of the newest
   --seed         PRNG seed of the evaluation (prior and GMM draws, KID subsets)
+  --ex_post      ex-post samplers, comma-separated, of "gmm" (default) and "two_stage" (a
+                 second-stage VAE on the training codes, Dai & Wipf 2019: its metrics are
+                 named *_two_stage, its samples eval/samples_two_stage.png; minutes on a
+                 CPU). The GMM is always fitted.
   --verbose      show the traceback of a user error (bad workdir, flags), not one line
 
 ``eval.json`` is strict JSON, written after each part (metrics of codes and
@@ -33,6 +37,7 @@ import json
 import math
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -40,7 +45,7 @@ import ml_collections
 import numpy as np
 
 from genjax.evaluation.figures import save_image_grid, write_figures
-from genjax.evaluation.report import HEADLINE, model_outputs, output_metrics
+from genjax.evaluation.report import HEADLINE, check_ex_post, model_outputs, output_metrics
 from genjax.training import Checkpoints, init_train_state, make_optimizers
 from genjax.training.checkpoint import CheckpointError
 from genjax.training.loop import build_model, load_dataset
@@ -141,15 +146,23 @@ def evaluate_workdir(
     seed: int = 0,
     step: int | None = None,
     batch_size: int = 500,
+    ex_post: str | Sequence[str] = ("gmm",),
+    two_stage_options: dict | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """Evaluate a workdir's checkpoint; writes ``eval.json`` and ``eval/*.png`` in it.
 
     ``extractor``: ``"auto"`` uses genjax's classifier for the config's data source
     (sample quality is skipped, with a note, when there is none or the shape differs),
     ``None`` or ``"none"`` skips sample quality, any other string names a classifier.
+    ``ex_post``, ``two_stage_options``: as in `genjax.evaluation.report.model_outputs`
+    (``"two_stage"`` adds the ``*_two_stage`` metrics and ``eval/samples_two_stage.png``).
     Returns ``(metrics, paths of the files written)``; ``metrics`` is what eval.json holds.
     """
     workdir = os.path.abspath(workdir)
+    try:
+        ex_post = check_ex_post(ex_post)
+    except ValueError as e:
+        raise ConfigError(f"--{e}") from None
     run = restore_workdir(workdir, step=step)
     if extractor == "auto":
         extractor = run.config.data.source
@@ -164,6 +177,8 @@ def evaluate_workdir(
         key=k_outputs,
         num_samples=num_samples,
         batch_size=batch_size,
+        ex_post=ex_post,
+        two_stage_options=two_stage_options,
     )
     header = {
         "workdir": workdir,
@@ -196,15 +211,15 @@ def _with_sample_quality(metrics, outputs, key, extractor, dataset_name) -> dict
     """``metrics`` plus `output_metrics`' sample quality of the samplers whose decoded
     samples are finite; a sampler with NaN samples (e.g. a GMM fitted to NaN codes) or
     a classifier that rejects the images gets a note instead."""
-    present = [s for s in ("prior", "gmm") if getattr(outputs, f"x_{s}") is not None]
-    bad = [s for s in present if not np.isfinite(getattr(outputs, f"x_{s}")).all()]
+    images = sampler_images(outputs)
+    bad = [s for s, x in images.items() if not np.isfinite(x).all()]
     notes = [f"sample quality of {s} samples not computed: decoded samples not finite"
              for s in bad]  # fmt: skip
-    if len(bad) == len(present):
+    if len(bad) == len(images):
         return {**metrics, "notes": metrics["notes"] + notes}
-    if bad:  # score the finite sampler twice and keep its numbers only
-        good = {"prior": "gmm", "gmm": "prior"}[bad[0]]
-        outputs = outputs._replace(**{f"x_{bad[0]}": getattr(outputs, f"x_{good}")})
+    good = next(s for s in images if s not in bad)
+    for b in bad:  # score a finite sampler in its place and drop those numbers
+        outputs = replace_images(outputs, b, images[good])
     try:
         full = output_metrics(outputs, key=key, extractor=extractor, dataset_name=dataset_name)
     except ValueError as e:
@@ -212,6 +227,23 @@ def _with_sample_quality(metrics, outputs, key, extractor, dataset_name) -> dict
     added = {k: v for k, v in full.items() if k not in metrics and not any(
         k.endswith((f"_{b}", f"_{b}_std")) for b in bad)}  # fmt: skip
     return {**metrics, **added, "notes": [*metrics["notes"], *full["notes"], *notes]}
+
+
+def sampler_images(outputs) -> dict[str, np.ndarray]:
+    """``{sampler: decoded samples}``: ``prior``, ``gmm`` (when fitted), then the
+    ex-post samplers' (``two_stage``)."""
+    images = {"prior": outputs.x_prior}
+    if outputs.x_gmm is not None:
+        images["gmm"] = outputs.x_gmm
+    return {**images, **{k: x for k, (_, x) in (outputs.ex_post or {}).items()}}
+
+
+def replace_images(outputs, sampler: str, images: np.ndarray):
+    """``outputs`` with the decoded samples of ``sampler`` replaced by ``images``."""
+    if sampler in ("prior", "gmm"):
+        return outputs._replace(**{f"x_{sampler}": images})
+    z, _ = outputs.ex_post[sampler]
+    return outputs._replace(ex_post={**outputs.ex_post, sampler: (z, images)})
 
 
 def write_json(path: str, metrics: dict[str, Any]) -> None:
@@ -231,6 +263,10 @@ def write_eval_figures(directory: str, outputs) -> list[str]:
     of its first 64 samples; then the model's own grids."""
     if outputs.z_test is not None:
         paths = write_figures(directory, outputs)
+        if len(outputs.x_prior[0].shape) == 3:
+            for kind, (_, images) in (outputs.ex_post or {}).items():
+                path = os.path.join(directory, f"samples_{kind}.png")
+                paths.append(save_image_grid(path, images[:64], title=f"decoded {kind} draws"))
     elif len(outputs.x_prior[0].shape) == 3:
         paths = [
             save_image_grid(os.path.join(directory, "samples.png"), outputs.x_prior[:64],
@@ -274,7 +310,12 @@ def main(argv, flag_values=None):
         if f.num_samples < 1:
             raise ConfigError(f"--num_samples={f.num_samples} must be >= 1")
         metrics, paths = evaluate_workdir(
-            f.workdir, num_samples=f.num_samples, extractor=f.extractor, seed=f.seed, step=f.step
+            f.workdir,
+            num_samples=f.num_samples,
+            extractor=f.extractor,
+            seed=f.seed,
+            step=f.step,
+            ex_post=f.ex_post,
         )
     except ConfigError as e:  # user errors: one line; bugs keep their traceback
         if f.verbose:
@@ -302,6 +343,7 @@ def define_flags(flag_values=None) -> None:
         flag_values=fv,
     )
     flags.DEFINE_integer("seed", 0, "PRNG seed of the evaluation", flag_values=fv)
+    flags.DEFINE_list("ex_post", ["gmm"], "ex-post samplers: gmm and/or two_stage", flag_values=fv)
     flags.DEFINE_integer("step", None, "checkpoint step (default: the newest)", flag_values=fv)
     flags.DEFINE_bool("verbose", False, "tracebacks for user errors too", flag_values=fv)
     flags.mark_flags_as_required(["workdir"], flag_values=fv)

@@ -21,12 +21,60 @@ from genjax.evaluation.classifier import (
     sample_quality,
 )
 from genjax.evaluation.figures import markdown_table
+from genjax.evaluation.report import check_ex_post
 from genjax.training import ConfigError
 from genjax.training.loop import load_dataset
 
 REAL_ROW = "real: test vs train"
 # Same for every seed of a run (shown as they are, or "a/b" when they differ): not averaged.
 FIXED = ("step", "latent_dim", "num_samples", "num_test", "num_codes")
+
+
+COLUMNS = (
+    "model",
+    "step",
+    ("latent_dim", "Latent dim"),
+    "rec_error",
+    "fd_classifier_prior",
+    "fd_classifier_gmm",
+    "precision_prior",
+    "recall_prior",
+    "precision_gmm",
+    "recall_gmm",
+    ("num_classes_prior", "Classes"),
+    ("class_kl_prior", "Class KL"),
+    "mardia_skewness",
+    "mardia_kurtosis",
+    "cw_normality",
+)
+# Headers of an ex-post sampler's columns beyond the GMM's (e.g. "FD 2-stage").
+SAMPLER_HEADERS = {"two_stage": "2-stage"}
+
+
+def columns_for(ex_post: Sequence[str] = ("gmm",)) -> tuple:
+    """`COLUMNS` with the FD, precision and recall columns of each sampler of
+    ``ex_post`` (`EX_POST` names) after the GMM's, the GMM's only when it is asked for.
+
+    >>> [c if isinstance(c, str) else c[0] for c in columns_for(["two_stage"])][4:8]
+    ['fd_classifier_prior', 'fd_classifier_two_stage', 'precision_prior', 'recall_prior']
+    """
+    ex_post = check_ex_post(ex_post)
+    columns = []
+    for column in COLUMNS:
+        key = column if isinstance(column, str) else column[0]
+        if key.endswith("_gmm") and "gmm" not in ex_post:
+            continue
+        columns.append(column)
+        if key in ("fd_classifier_gmm", "recall_gmm") or (
+            "gmm" not in ex_post and key in ("fd_classifier_prior", "recall_prior")
+        ):
+            metrics = ("fd_classifier",) if key.startswith("fd_") else ("precision", "recall")
+            for kind in (k for k in ex_post if k != "gmm"):
+                label = SAMPLER_HEADERS.get(kind, kind)
+                for metric in metrics:
+                    header = "FD" if metric == "fd_classifier" else metric.capitalize()
+                    columns.append((f"{metric}_{kind}", f"{header} {label}"))
+    return tuple(columns)
 
 
 def parse_seeds(text: str | Sequence[int] | None) -> list[int] | None:
@@ -93,10 +141,17 @@ def _quality_columns(quality: dict[str, float], sampler: str) -> dict[str, float
     return out
 
 
-def real_vs_real(config, *, num_samples: int, extractor: str | None, seed: int):
+def real_vs_real(
+    config,
+    *,
+    num_samples: int,
+    extractor: str | None,
+    seed: int,
+    samplers: Sequence[str] = ("prior", "gmm"),
+):
     """Sample quality of ``m`` training images against the first ``m`` test images (the
     real images every model's samples are scored against; ``m = min(num_samples, test,
-    train)``), as the columns of both the prior and the GMM samplers: what a model
+    train)``), as the columns of every one of ``samplers`` (the same numbers): what a model
     whose samples were real data would score. Returns ``(row, notes)``; ``row`` is None
     (and a note says why) when there is no extractor for the data."""
     if extractor is None:
@@ -119,7 +174,7 @@ def real_vs_real(config, *, num_samples: int, extractor: str | None, seed: int):
         name="inception" if extractor == "inception" else "classifier",
     )
     row = {"model": REAL_ROW, "data": dataset.name, "num_samples": m, "notes": []}
-    for sampler in ("prior", "gmm"):
+    for sampler in samplers:
         row.update(_quality_columns(quality, sampler))
     return row, []
 

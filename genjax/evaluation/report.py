@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import numbers
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -31,7 +31,7 @@ from genjax.evaluation.feature_cache import cached_features
 from genjax.evaluation.gmm import GMM, fit_gmm, gmm_log_prob, sample_gmm
 from genjax.evaluation.inception import InceptionExtractor
 from genjax.evaluation.latent import latent_statistics
-from genjax.evaluation.samplers import model_prior_codes
+from genjax.evaluation.samplers import ex_post_codes, model_prior_codes
 from genjax.models.base import is_autoencoder
 
 NUM_SHOWN = 32  # reconstructions kept for the figure (first test examples)
@@ -42,6 +42,8 @@ LATENT_KEYS = (
     "normalized_absolute_correlation",
     "num_active",
 )
+# Ex-post samplers `model_outputs` can add to the GMM (`genjax.evaluation.samplers`).
+EX_POST = ("gmm", "two_stage")
 
 
 class ModelOutputs(NamedTuple):
@@ -64,6 +66,8 @@ class ModelOutputs(NamedTuple):
         of training and test codes under it.
       image_grids: ``{name: (images [r, *s], ncol)}`` from the model's optional
         ``image_grids(params, state, key)`` hook (e.g. InfoGAN's code traversals).
+      ex_post: ``{name: (z [m, d], x [m, *s])}``: the codes and decodings of the ex-post
+        samplers asked for beyond the GMM (``"two_stage"``), or None.
     """
 
     rec_errors: np.ndarray | None
@@ -78,6 +82,7 @@ class ModelOutputs(NamedTuple):
     gmm: GMM | None
     gmm_info: dict[str, float]
     image_grids: dict | None = None
+    ex_post: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
 
 
 @functools.partial(jax.jit, static_argnums=0)
@@ -148,6 +153,8 @@ def model_outputs(
     gmm_components: int = 10,
     gmm_max_codes: int = 10_000,
     batch_size: int = 500,
+    ex_post: Sequence[str] = ("gmm",),
+    two_stage_options: dict | None = None,
 ) -> ModelOutputs:
     """Encode, reconstruct and sample ``model`` in eval mode, in jitted fixed-size batches.
 
@@ -163,14 +170,22 @@ def model_outputs(
       gmm_max_codes: the GMM is fitted to the codes of the first this-many training
         examples (EM costs O(iters · N K d²)).
       batch_size: examples per compiled call.
+      ex_post: the ex-post samplers, any of `EX_POST`: the GMM is always fitted (its
+        fields, ``gmm_info`` and figures); ``"two_stage"`` adds a second-stage VAE fitted
+        to the same training codes (`genjax.evaluation.samplers.fit_two_stage`, key
+        ``fold_in(key, 2)``), its codes and decodings in ``ex_post["two_stage"]``.
+      two_stage_options: keyword arguments of ``fit_two_stage`` (``hidden``,
+        ``num_steps``, ...); its defaults (three 1024-unit layers, 5000 Adam steps) take
+        minutes on a CPU.
 
     Returns:
       `ModelOutputs`; for a generator without an encoder, its ``num_samples`` samples
-      (``x_prior``) and the real images only.
+      (``x_prior``) and the real images only (``ex_post`` ignored).
 
     Cost: one encoder pass over the test split and ``gmm_max_codes`` training examples,
     one decoder pass over test codes and ``2 · num_samples`` samples, and the EM fit.
     """
+    ex_post = check_ex_post(ex_post)
     x_test = np.asarray(dataset.test, np.float32)
     n = len(x_test)
     if n == 0:
@@ -214,6 +229,12 @@ def model_outputs(
     # The model's own prior (learned for VampPrior, the two-stage VAE, MaskAAE and
     # FlexAE); the codes are kept for figures.
     z_prior = np.asarray(model_prior_codes(model, params, state, k_prior, m))
+    extra = {}
+    for kind in (k for k in ex_post if k != "gmm"):
+        k_kind = jax.random.fold_in(key, 1 + EX_POST.index(kind))  # 2 for two_stage
+        z = ex_post_codes(kind, model, params, state, z_train, k_kind, m,
+                          two_stage_options=two_stage_options)  # fmt: skip
+        extra[kind] = (z, _apply_all(model, "decode", params, state, z, batch_size))
     return ModelOutputs(
         rec_errors=np.concatenate(errs),
         z_test=z_test,
@@ -227,7 +248,25 @@ def model_outputs(
         gmm=gmm,
         gmm_info=gmm_info,
         image_grids=grids,
+        ex_post=extra or None,
     )
+
+
+def check_ex_post(ex_post: str | Sequence[str]) -> tuple[str, ...]:
+    """``ex_post`` (names or ``"gmm,two_stage"``) as a tuple of distinct `EX_POST` names,
+    in the order given; a ValueError names an unknown one.
+
+    >>> check_ex_post("gmm, two_stage"), check_ex_post(["two_stage"])
+    (('gmm', 'two_stage'), ('two_stage',))
+    """
+    text = ex_post if isinstance(ex_post, str) else ",".join(map(str, ex_post))
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    bad = [n for n in names if n not in EX_POST]
+    if bad or not names:
+        raise ValueError(
+            f"ex_post={text}: expected some of {', '.join(EX_POST)}, e.g. gmm,two_stage"
+        )
+    return names
 
 
 MIN_CLASS_FRACTION = 0.01
@@ -277,7 +316,9 @@ def output_metrics(
     dataset_name: str | None = None,
 ) -> dict[str, Any]:
     """The numbers of a paper table from `ModelOutputs` (see `evaluate_model` for each
-    entry); ``m`` = ``len(outputs.x_real)`` real images, prior and GMM samples compared.
+    entry); ``m`` = ``len(outputs.x_real)`` real images, prior and GMM samples compared,
+    and those of each sampler in ``outputs.ex_post`` (its metrics suffixed by its name,
+    e.g. ``fd_classifier_two_stage``, KID's subsets drawn with ``fold_in(key, 2)``).
 
     Args:
       outputs: `model_outputs`'s ``ModelOutputs`` (images ``[m, *s]``, codes ``[m, d]``).
@@ -339,6 +380,8 @@ def output_metrics(
         samplers = [("prior", outputs.x_prior, k_prior)]
         if outputs.x_gmm is not None:
             samplers.append(("gmm", outputs.x_gmm, k_gmm))
+        for kind, (_, images) in (outputs.ex_post or {}).items():
+            samplers.append((kind, images, jax.random.fold_in(key, 1 + EX_POST.index(kind))))
         for sampler, images, k in samplers:
             # Decoders without a sigmoid stray outside [0, 1]; saved images are clipped
             # too, so the features see what a reader sees.
@@ -385,6 +428,8 @@ def evaluate_model(
     gmm_components: int = 10,
     gmm_max_codes: int = 10_000,
     batch_size: int = 500,
+    ex_post: Sequence[str] = ("gmm",),
+    two_stage_options: dict | None = None,
 ) -> dict[str, Any]:
     """All the numbers a paper table needs about a trained model, in eval mode.
 
@@ -402,6 +447,10 @@ def evaluate_model(
       sampler): ``fd_classifier_{prior,gmm}``, ``kid_classifier_{prior,gmm}`` (and
       ``_std``), ``{precision,recall,density,coverage}_{prior,gmm}``. Skipped, with a
       line in ``notes``, when no extractor fits the data (tabular or 32x32x3 data);
+    - with ``ex_post=("gmm", "two_stage")``: the same sample quality (and class coverage)
+      of decoded draws of a second-stage VAE fitted to the training codes (Dai & Wipf
+      2019), named ``*_two_stage`` (``fd_classifier_two_stage``, ``precision_two_stage``,
+      ...): the "WAE + 2-stage" entry of a table;
     - ``gmm_converged``, ``gmm_num_iters``, ``gmm_{train,test}_log_likelihood``;
     - ``latent_dim``, ``num_test``, ``num_samples``, ``feature_extractor``, ``notes``.
 
@@ -417,7 +466,7 @@ def evaluate_model(
 
     Args:
       model, params, state, dataset, num_samples, gmm_components, gmm_max_codes,
-        batch_size: as in `model_outputs`.
+        batch_size, ex_post, two_stage_options: as in `model_outputs`.
       key: PRNG key; the same key gives the same numbers.
       extractor: a dataset name for genjax's classifier (``"fashion_mnist"``) or a path
         to its ``.npz``; ``"inception"`` for the FID Inception-v3, reported as
@@ -464,6 +513,8 @@ def evaluate_model(
         gmm_components=gmm_components,
         gmm_max_codes=gmm_max_codes,
         batch_size=batch_size,
+        ex_post=ex_post,
+        two_stage_options=two_stage_options,
     )
     return output_metrics(
         outputs, key=k_metrics, extractor=extractor, dataset_name=getattr(dataset, "name", None)

@@ -13,12 +13,12 @@ model's decoder turns into samples. Three kinds (`SAMPLERS`):
   `genjax.models.autoencoders.two_stage_vae.CodeVAE`, with Adam: the sampler of
   "WAE + 2-stage" rows.
 
-Wiring into `genjax.evaluation.report` (for the coordinator): where ``model_outputs``
-draws ``z_prior`` (``sample_prior(k_prior, m)``), use
-``model_prior_codes(model, params, state, k_prior, m)``, so that a learned prior is
-evaluated as such; and for any extra sampler, ``z = ex_post_codes(kind, model, params,
-state, z_train, key, m)``, decoded like ``z_gmm``, e.g. rows "AE + GMM", "RAE + GMM",
-"WAE + two_stage".
+`genjax.evaluation.report.model_outputs` draws its prior samples with
+`model_prior_codes`, so that a learned prior is evaluated as such, and with
+``ex_post=("gmm", "two_stage")`` adds the codes of `ex_post_codes("two_stage", ...)`, scored
+as ``*_two_stage`` next to the GMM's ``*_gmm``: the rows "AE + GMM", "RAE + GMM" and
+"WAE + 2-stage" of one comparison (``python -m experiments.compare
+--ex_post=gmm,two_stage``).
 
 >>> import jax
 >>> z_train = jax.random.normal(jax.random.key(0), (200, 2))

@@ -104,13 +104,15 @@ def fake_runs(monkeypatch):
     def train(config, workdir):
         calls.append(("train", workdir, config.seed))
 
-    def evaluate(workdir, *, num_samples, extractor, seed):
+    def evaluate(workdir, *, num_samples, extractor, seed, ex_post=("gmm",), **_):
         calls.append(("evaluate", workdir, seed, extractor))
+        extra = {f"{m}_two_stage": 0.25 + seed for m in ("fd_classifier", "precision", "recall")}
         vae = os.path.basename(os.path.dirname(workdir)) == "vae"
         return {"step": 4, "model": "x", "data": "fashion_mnist", "num_samples": num_samples,
                 "latent_dim": 16 if vae else 8, "rec_error": 10.0 * (1 + vae) + seed ** 2,
                 "precision_gmm": 0.5 + 0.1 * seed, "kid_classifier_prior": 0.01,
                 "kid_classifier_prior_std": 0.5,
+                **(extra if "two_stage" in ex_post else {}),
                 "notes": ["same", f"only seed {seed}"]}, []  # fmt: skip
 
     monkeypatch.setattr(compare, "train_and_evaluate", train)
@@ -226,3 +228,60 @@ def test_own_npz_data_from_classifier_to_a_table_with_seeds(tmp_path, monkeypatc
     assert ae["fd_classifier_prior"] > 0 and ae["fd_classifier_prior_std"] > 0
     assert ae["feature_extractor"].startswith(f"genjax classifier trained on npz:{data}")
     assert real["fd_classifier_prior"] < ae["fd_classifier_prior"]  # real data: the floor
+
+
+@needs_data
+def test_ex_post_two_stage_gets_its_columns(tmp_path, fake_runs):
+    """--ex_post=gmm,two_stage: the table gains FD/precision/recall 2-stage columns (after
+    the GMM's), the real-vs-real row fills them, the caption says what they are."""
+    fv = flags.FlagValues()
+    compare.define_flags(fv)
+    fv(["compare", "--budget=4", "--ex_post=gmm,two_stage"])
+    assert fv.ex_post == ["gmm", "two_stage"]
+    table, rows = compare.compare(
+        ["ae"], budget=4, root=str(tmp_path), max_train=256, max_test=128, num_samples=32,
+        overrides=tiny_overrides(), ex_post=fv.ex_post, log=lambda _: None,
+    )  # fmt: skip
+    header = [h.strip() for h in table.splitlines()[0].split("|")[1:-1]]
+    assert header[4:12] == ["FD prior", "FD GMM", "FD 2-stage", "Precision", "Recall",
+                            "Precision GMM", "Recall GMM", "Precision 2-stage"]  # fmt: skip
+    assert header[12] == "Recall 2-stage"
+    ae, real = rows
+    cells = [c.strip() for c in table.splitlines()[2].split("|")[1:-1]]
+    assert ae["fd_classifier_two_stage"] == 0.25 and cells[header.index("FD 2-stage")] == "0.250"
+    assert real["fd_classifier_two_stage"] == real["fd_classifier_prior"] > 0
+    assert real["recall_two_stage"] == real["recall_prior"]
+    md = (tmp_path / "comparison.md").read_text()
+    assert "2-stage: decoded draws of a second-stage VAE" in md
+    assert json.loads((tmp_path / "comparison.json").read_text())["settings"]["ex_post"] == [
+        "gmm", "two_stage"
+    ]  # fmt: skip
+    only, _ = compare.compare(["ae"], budget=4, root=str(tmp_path), max_train=256,
+                              max_test=128, num_samples=32, overrides=tiny_overrides(),
+                              ex_post="two_stage", log=lambda _: None)  # fmt: skip
+    assert "FD GMM" not in only and "FD 2-stage" in only
+    default, _ = compare.compare(["ae"], budget=4, root=str(tmp_path), max_train=256,
+                                 max_test=128, num_samples=32, overrides=tiny_overrides(),
+                                 log=lambda _: None)  # fmt: skip
+    assert "2-stage" not in default
+    assert compare.columns_for() == compare.COLUMNS  # the default table is today's
+    with pytest.raises(compare.ConfigError, match="--ex_post=flow: expected some of"):
+        compare.compare(["ae"], budget=4, root=str(tmp_path), ex_post="flow")
+
+
+@pytest.mark.slow  # one tiny run reused and evaluated with a (tiny) second stage: ~20 s
+@needs_data
+def test_compare_with_a_two_stage_sampler_on_a_tiny_run(tmp_path, tmp_path_factory):
+    shutil.copytree(trained_run(tmp_path_factory, "ae"), tmp_path / "ae")  # at step 4
+    table, rows = compare.compare(
+        ["ae"], budget=4, root=str(tmp_path), max_train=TINY["max_train"],
+        max_test=TINY["max_test"], num_samples=32, overrides=tiny_overrides(),
+        ex_post="gmm,two_stage", two_stage_options={"hidden": (8,), "num_steps": 10},
+        log=lambda _: None,
+    )  # fmt: skip
+    ae = rows[0]
+    for key in ("fd_classifier_two_stage", "precision_two_stage", "recall_two_stage"):
+        assert np.isfinite(ae[key]), key
+    evaluated = json.loads((tmp_path / "ae" / "eval.json").read_text())
+    assert evaluated["fd_classifier_two_stage"] == ae["fd_classifier_two_stage"]
+    assert "–" not in table.splitlines()[2]  # every cell of the model has a number

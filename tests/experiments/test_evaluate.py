@@ -192,3 +192,76 @@ def test_full_evaluation_runs_during_training_when_asked(tmp_path):
     for record in full:
         for name in ["rec_error", "fd_classifier_prior", "fd_classifier_gmm", *LATENT]:
             assert math.isfinite(record[name]), (name, record)
+
+
+@pytest.mark.slow  # two evaluations of a tiny run: ~15 s idle, ~40 s on a loaded machine
+@needs_data
+def test_ex_post_two_stage_adds_its_metrics_and_figure(workdir, tmp_path):
+    """evaluate_workdir(ex_post="gmm,two_stage"): the *_two_stage numbers and
+    samples_two_stage.png are added, every other number is the default evaluation's."""
+    import shutil
+
+    shutil.copytree(workdir, tmp_path / "w")
+    w = str(tmp_path / "w")
+    default, _ = evaluate.evaluate_workdir(w, num_samples=32)
+    both, paths = evaluate.evaluate_workdir(
+        w, num_samples=32, ex_post="gmm,two_stage", two_stage_options={"hidden": (8,),
+                                                                       "num_steps": 10}
+    )  # fmt: skip
+    added = [k for k in both if "two_stage" in k]
+    for key in [*(q.replace("_gmm", "_two_stage") for q in QUALITY if q.endswith("_gmm")),
+                "num_classes_two_stage", "class_kl_two_stage"]:  # fmt: skip
+        assert key in added and math.isfinite(both[key]), key
+    assert {k: v for k, v in both.items() if k not in added} == default
+    assert json.loads((tmp_path / "w" / "eval.json").read_text()) == both
+    assert _is_png(tmp_path / "w" / "eval" / "samples_two_stage.png")
+    assert str(tmp_path / "w" / "eval" / "samples_two_stage.png") in paths
+
+
+def test_ex_post_flag_is_passed_and_checked(monkeypatch, tmp_path, capsys):
+    seen = {}
+
+    def fake(workdir, **kwargs):
+        seen.update(kwargs)
+        raise evaluate.ConfigError("stop here")
+
+    monkeypatch.setattr(evaluate, "evaluate_workdir", fake)
+    fv = flags.FlagValues()
+    evaluate.define_flags(fv)
+    fv(["evaluate", f"--workdir={tmp_path}"])
+    with pytest.raises(SystemExit):
+        evaluate.main(["evaluate"], fv)
+    assert seen["ex_post"] == ["gmm"]  # the default: today's evaluation
+    fv(["evaluate", f"--workdir={tmp_path}", "--ex_post=gmm,two_stage"])
+    with pytest.raises(SystemExit):
+        evaluate.main(["evaluate"], fv)
+    assert seen["ex_post"] == ["gmm", "two_stage"]
+    monkeypatch.undo()
+    with pytest.raises(evaluate.ConfigError, match="--ex_post=gmm,flow: expected some of"):
+        evaluate.evaluate_workdir(str(tmp_path), ex_post="gmm,flow")
+
+
+def test_samples_that_are_not_finite_get_a_note_not_numbers():
+    from genjax.evaluation.report import ModelOutputs
+
+    rng = np.random.default_rng(0)
+    m, d = 40, 2
+
+    def x():
+        return rng.random((m, 8, 8, 1)).astype(np.float32)
+
+    nan = np.full((m, 8, 8, 1), np.nan, np.float32)
+    outputs = ModelOutputs(
+        rec_errors=rng.random(m), z_test=rng.normal(size=(m, d)), x_shown=x()[:4],
+        x_shown_rec=x()[:4], x_real=x(), z_prior=rng.normal(size=(m, d)), x_prior=x(),
+        z_gmm=rng.normal(size=(m, d)), x_gmm=x(), gmm=None, gmm_info={},
+        ex_post={"two_stage": (rng.normal(size=(m, d)), nan)},
+    )  # fmt: skip
+    pixels = lambda images: np.asarray(images).reshape(len(images), -1)  # noqa: E731
+    metrics = evaluate._with_sample_quality({"notes": []}, outputs, jax.random.key(0), pixels, "x")
+    assert "fd_classifier_gmm" in metrics and "fd_classifier_prior" in metrics
+    assert not any("two_stage" in k for k in metrics)
+    assert (
+        "sample quality of two_stage samples not computed: decoded samples not finite"
+        in (metrics["notes"])
+    )
