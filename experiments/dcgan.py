@@ -21,6 +21,8 @@ load; an idle machine is several times faster). After 300 steps (9 min): fd_clas
 GANs after 5000 steps (benchmarks/README.md, GANs), with blobby but varied shapes of
 tops, trousers, bags and shoes in samples.png. On one GPU: not measured (no accelerator
 was available); this is the configuration an accelerator is for.
+
+Not yet measured at full length: the numbers above come from shorter runs.
 """
 
 from experiments.gan import gan_config

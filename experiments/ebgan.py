@@ -19,6 +19,8 @@ shoes or bags among 64 samples yet (partial mode coverage at that point).
 
 Timings: measured on this project's 2-core CPU while ~6 other jobs shared it (load
 average 10-21), so an idle machine is faster; not yet measured on an accelerator.
+
+Not yet measured at full length: the numbers above come from shorter runs.
 """
 
 from experiments import common

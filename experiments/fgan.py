@@ -28,6 +28,8 @@ bound (KL's real-data output reached 5e7): with these unbounded-output MLP criti
 batch 64 and Adam 2e-4 they diverge; the paper trained with batches of 4096. Pearson and
 reverse KL were not measured. The default 20k budget was not run (about 8 min at 40
 steps/s). On one GPU: not measured (no accelerator was available).
+
+Not yet measured at full length: the numbers above come from shorter runs.
 """
 
 from experiments.gan import gan_config

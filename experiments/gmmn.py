@@ -27,6 +27,8 @@ sneakers, boots and bags, blurry like the autoencoder's reconstructions.
 
 Timings: measured on this project's 2-core CPU while ~6 other jobs shared it (load
 average 10-21), so an idle machine is faster; not yet measured on an accelerator.
+
+Not yet measured at full length: the numbers above come from shorter runs.
 """
 
 from experiments import common

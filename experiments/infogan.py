@@ -23,6 +23,8 @@ categories separate classes); code_cont0.png: the code changes width and brightn
 
 Timings: measured on this project's 2-core CPU while ~6 other jobs shared it (load
 average 10-21), so an idle machine is faster; not yet measured on an accelerator.
+
+Not yet measured at full length: the numbers above come from shorter runs.
 """
 
 from experiments import common

@@ -14,7 +14,7 @@ from experiments.remeasure import (
     format_table,
     measured_key,
 )
-from genjax.models import MODEL_NAMES
+from genjax.models import AUTOENCODER_NAMES, MODEL_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
@@ -22,9 +22,19 @@ FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_every_config_docstring_has_numbers_to_remeasure(name):
-    expected = expected_numbers(config_docstring(str(ROOT / "experiments" / f"{name}.py")))
-    # Every config promises a held-out reconstruction error, a rate and a wall time.
-    assert {"rec_error", "steps/s", "wall_s"} <= set(expected), expected
+    doc = config_docstring(str(ROOT / "experiments" / f"{name}.py"))
+    expected = expected_numbers(doc)
+    if not expected or "Not yet measured at full length" in " ".join(doc.split()):
+        # A config not yet trained at its budget must say so, not stay silent.
+        assert "Not yet measured at full length" in " ".join(doc.split()), name
+        return
+    # A measured config gives a rate, a wall time and a held-out number: an
+    # autoencoder's reconstruction error, a GAN's sample quality.
+    assert {"steps/s", "wall_s"} <= set(expected), expected
+    if name in AUTOENCODER_NAMES:
+        assert "rec_error" in expected, expected
+    else:
+        assert len(expected) > 2, expected
     assert all(value > 0 for value, _ in expected.values())
 
 
