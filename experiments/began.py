@@ -13,8 +13,12 @@ Optimiser: Adam b1 = 0.5, critic 1e-4, generator 1e-5 (the paper: 1e-4 for both,
 decayed when M_global stalls; carpedm20/BEGAN-tensorflow: 8e-5, b1 = 0.5); batch 64
 (the paper uses 16).
 
-Budget: 20,000 steps of 64 (21 epochs). Measured (seed 0): 3,000 steps in 61 s (51
-steps/s, load ~4); the full run: see the end of this docstring.
+Budget: 20,000 steps of 64 (21 epochs). Measured (seed 0, 2-core CPU at load ~4-6):
+the default run in 6 min 50 s (49.8 steps/s); `experiments.evaluate`: FD (classifier)
+504, precision 1.0, recall 0, 2 classes with at least 1% of the samples (class_kl
+1.58); held-out L(x) 0.054, L(G z) 0.062, k ~ 0 (0-0.004 from step 6,000 on), M_global
+0.062. Samples: STILL COLLAPSED, all 64 one grey noisy pullover silhouette that varies
+only in brightness. BEGAN with these MLPs does not give Fashion-MNIST items.
 
 MODE COLLAPSE, the study (issue 9). No bug found: the losses, the gradient isolation
 (fakes through stop_gradient in L_D; the critic's parameters through stop_gradient in
@@ -22,7 +26,8 @@ L_G, the gradient flowing through D to G), the k_t update (sign, after the criti
 loss, from the same batch's L(x) and L(G z)) and the per-pixel mean L1 match the paper
 and carpedm20/BEGAN-tensorflow (tests/models/test_gans_energy.py checks them against
 numpy). Short probes (seed 0, batch 64, `make_multi_step`, diversity = mean pairwise
-L1 pixel distance of 64 samples; 64 real images: 0.274, the untrained generator 0.056):
+L1 pixel distance of 64 samples; 64 real images: 0.274, the untrained generator 0.056;
+a leading + means with lambda_k 0.1):
 
     paper settings (gamma 0.5, lambda_k 0.001, sigmoid, Adam 1e-4), 1k steps  0.009
     lambda_k 0.1 / 1.0 (k reaches 0.1-0.14, L(G z) ~ gamma L(x)), 1.5k        0.010 / 0.020
@@ -42,14 +47,19 @@ mode hop (the sample mean drifts) rather than split. With sigmoid outputs the
 generator can also park on a saturated image where |v - D(v)| has no gradient for
 either player (the small-net row), hence the critic's linear reconstruction
 (`began.critic_output_activation`). A 10x slower generator with linear outputs keeps
-the most spread. evaluate at 3,000 steps: this default FD (classifier) 480, precision
-0.81, recall 0, 3 classes (class_kl 1.96): grey noisy shirt/pullover silhouettes of
-varying brightness; the paper settings: FD 555, precision 1.0, recall 0, 2 classes
-(class_kl 1.66), all 64 samples one dark speckled blob. Not tried (outside this
-model's files): ELU activations, the paper's conv networks, its lr decay, long runs.
+the most spread, but only by slowing the collapse: in the full run k falls to ~0 (the
+slow generator never gets L(G z) below gamma L(x), so the critic ignores the fakes) and
+the spread decays; a 30x slower generator (3e-6) keeps k = 0 and goes 0.195 (step 600)
+-> 0.086 (step 3,000), dark images. evaluate at 3,000 steps: this default FD
+(classifier) 480, precision 0.81, recall 0, 3 classes (class_kl 1.96): grey noisy
+shirt/pullover silhouettes of varying brightness; the paper settings: FD 555,
+precision 1.0, recall 0, 2 classes (class_kl 1.66), all 64 samples one identical
+dark, speckled dress-like silhouette. Not tried (outside this model's files): ELU
+activations, the paper's conv networks (``--config.model.network=conv`` gives DCGAN's,
+untested here), its lr decay on M_global, runs longer than 20,000 steps.
 
-Timings: measured on this project's 2-core CPU while ~6 other jobs shared it (load
-average 10-21), so an idle machine is faster; not yet measured on an accelerator.
+Timings: measured on this project's 2-core CPU shared with other jobs (load ~4-6), so
+an idle machine is faster; not yet measured on an accelerator.
 """
 
 from experiments import common
