@@ -81,13 +81,16 @@ def test_ebgan_losses(margin):
     np.testing.assert_allclose(loss, np.mean(e_fake) + 0.1 * pt, rtol=1e-5)
 
 
-def test_began_losses():
-    model, params, state = tiny_setup("began")
+@pytest.mark.parametrize("critic_output", ["identity", "sigmoid"])
+def test_began_losses(critic_output):
+    model, params, state = tiny_setup("began", critic_output_activation=critic_output)
     x = batch(MLP_SHAPE)
-    fake = np_generate(params, np_uniform(KEY, (6, 3)))
+    fake = np_generate(params, np_uniform(KEY, (6, 3)))  # the generator keeps its sigmoid
+    to_data = sigmoid if critic_output == "sigmoid" else (lambda v: v)
 
     def l1(v):
-        return np.mean(np.abs(flat(v) - np_autoencode(params, v)[1]))
+        h = np_mlp(params["critic"]["encoder"], flat(v))
+        return np.mean(np.abs(flat(v) - to_data(np_mlp(params["critic"]["decoder"], h))))
 
     k = float(state["control"]["k"])
     loss, (metrics, new_state) = jitted(model)("critic", params, state, x, KEY)

@@ -25,6 +25,14 @@ reproduction (carpedm20/BEGAN-tensorflow, which also sets the Adam rates: 8e-5, 
 0.5); the paper's authors did not release code. Networks: MLPs here (generator
 ``64-512-512-784``, critic ``784-512-64-512-784``); ``network="conv"`` gives the
 DCGAN networks of `genjax.nn`, not the paper's ELU/upsampling ones.
+
+The critic's reconstruction ``D(v)`` is its decoder's raw output
+(``critic_output_activation="identity"``, as in the reference code), whatever the
+generator's ``output_activation``: through a sigmoid, ``|v - sigmoid(l)|`` has no
+gradient once ``l`` saturates, and an MLP generator then parks every sample on one
+saturated image that neither player can move (measured: k = 1, L(G z) = 0.009, all 64
+samples one binary blob). With these MLPs BEGAN still collapses at the paper's
+settings; see ``experiments/began.py`` for what was tried and what helps.
 """
 
 from __future__ import annotations
@@ -36,7 +44,13 @@ import jax.numpy as jnp
 
 from genjax.models.gans._ae_critic import make_ae_critic
 from genjax.models.gans._common import GenerativeAdversarial
-from genjax.models.networks import NETWORK_DEFAULTS, check_choices, make_decoder, to_data_space
+from genjax.models.networks import (
+    NETWORK_DEFAULTS,
+    OUTPUT_ACTIVATIONS,
+    check_choices,
+    make_decoder,
+    to_data_space,
+)
 
 BEGAN_DEFAULTS = {
     **NETWORK_DEFAULTS,
@@ -49,6 +63,9 @@ BEGAN_DEFAULTS = {
     "k_init": 0.0,
     "noise": "uniform",
     "n_critic": 1,
+    # The critic's reconstruction D(v) = its decoder's raw outputs, as in the reference
+    # code; "sigmoid" saturates, so |v - D(v)| stops having a gradient (see the docstring).
+    "critic_output_activation": "identity",
 }
 
 
@@ -80,6 +97,7 @@ class BEGAN(GenerativeAdversarial):
     gamma: float = 0.5
     lambda_k: float = 0.001
     k_init: float = 0.0
+    critic_output_activation: str = "identity"
 
     def init_variables(self, key, x):
         params, state = super().init_variables(key, x)
@@ -91,7 +109,7 @@ class BEGAN(GenerativeAdversarial):
     def reconstruction_loss(self, critic_params, state, x, *, train: bool):
         """``(L(x) = mean |x - D(x)|, new_critic_state)``."""
         (_, logits), critic_state = self.critic_outputs(critic_params, state, x, train=train)
-        x_hat = to_data_space(logits, self.output_activation)
+        x_hat = to_data_space(logits, self.critic_output_activation)
         return jnp.mean(jnp.abs(x - x_hat)), critic_state
 
     def critic_loss(self, params, state, x, key):
@@ -127,6 +145,11 @@ def build_began(config, input_shape) -> BEGAN:
     check_choices(config)
     if not 0.0 <= config.gamma <= 1.0:
         raise ValueError(f"gamma={config.gamma} must lie in [0, 1]")
+    if config.critic_output_activation not in OUTPUT_ACTIVATIONS:
+        raise ValueError(
+            f"critic_output_activation={config.critic_output_activation!r}; "
+            f"expected one of {OUTPUT_ACTIVATIONS}"
+        )
     if config.lambda_k < 0:
         raise ValueError(f"lambda_k={config.lambda_k} must be >= 0")
     if not 0.0 <= config.k_init <= 1.0:
@@ -142,4 +165,5 @@ def build_began(config, input_shape) -> BEGAN:
         gamma=float(config.gamma),
         lambda_k=float(config.lambda_k),
         k_init=float(config.k_init),
+        critic_output_activation=config.critic_output_activation,
     )
