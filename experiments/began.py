@@ -13,12 +13,12 @@ Optimiser: Adam b1 = 0.5, critic 1e-4, generator 1e-5 (the paper: 1e-4 for both,
 decayed when M_global stalls; carpedm20/BEGAN-tensorflow: 8e-5, b1 = 0.5); batch 64
 (the paper uses 16).
 
-Budget: 20,000 steps of 64 (21 epochs). Measured (seed 0, 2-core CPU at load ~4-6):
-the default run in 6 min 50 s (49.8 steps/s); `experiments.evaluate`: FD (classifier)
-504, precision 1.0, recall 0, 2 classes with at least 1% of the samples (class_kl
-1.58); held-out L(x) 0.054, L(G z) 0.062, k ~ 0 (0-0.004 from step 6,000 on), M_global
-0.062. Samples: STILL COLLAPSED, all 64 one grey noisy pullover silhouette that varies
-only in brightness. BEGAN with these MLPs does not give Fashion-MNIST items.
+Budget: 20,000 steps of 64 (21 epochs). Expect (measured, seed 0, 2-core CPU at load
+~4-6): 6 min 50 s wall time (49.8 steps/s); `experiments.evaluate`: fd_classifier 504,
+precision 1.0, recall 0, 2 classes with at least 1% of the samples (class_kl 1.58);
+held-out L(x) 0.054, L(G z) 0.062, k ~ 0 (0-0.004 from step 6,000 on), M_global 0.062.
+Samples: STILL COLLAPSED, all 64 one grey noisy pullover silhouette that varies only in
+brightness. BEGAN with these MLPs does not give Fashion-MNIST items.
 
 MODE COLLAPSE, the study (issue 9). No bug found: the losses, the gradient isolation
 (fakes through stop_gradient in L_D; the critic's parameters through stop_gradient in
