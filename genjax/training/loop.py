@@ -173,7 +173,8 @@ def train_and_evaluate(config, workdir: str, *, model=None, dataset=None):
     >>> config.model.update(output_activation="identity", latent_dim=2,
     ...                     encoder_hidden=(16,), decoder_hidden=(16,))
     >>> config.data.update(max_train=400, max_test=100)
-    >>> config.eval.update(num_examples=100, batch_size=100)
+    >>> config.train.batch_size = 64  # a multiple of the device count (8 in the tests)
+    >>> config.eval.update(num_examples=96, batch_size=96)
     >>> with tempfile.TemporaryDirectory() as workdir:  # progress goes to stderr
     ...     state, metrics = train_and_evaluate(config, workdir)
     >>> int(state.step), [k for k in metrics if k.startswith("eval/")]
