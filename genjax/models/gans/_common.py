@@ -31,6 +31,24 @@ from genjax.models.networks import apply_module, init_module, to_data_space
 NOISES = ("normal", "uniform")
 
 
+def critic_schedule(step, *, n_critic: int, warmup_updates: int, warmup_steps: int,
+                    every: int) -> jax.Array:  # fmt: skip
+    """Critic updates before generator update ``step`` (traced int32): the official WGAN
+    code's ``Diters``, also used by MMD-GAN: ``max(n_critic, warmup_updates)`` while
+    ``step < warmup_steps`` or ``step % every == 0``, else ``n_critic``
+    (``warmup_updates <= 0`` turns the warm-up off).
+
+    >>> [int(critic_schedule(t, n_critic=5, warmup_updates=100, warmup_steps=25, every=500))
+    ...  for t in (0, 24, 25, 499, 500, 501)]
+    [100, 100, 5, 5, 100, 5]
+    """
+    if warmup_updates <= 0:
+        return jnp.asarray(n_critic, jnp.int32)
+    step = jnp.asarray(step, jnp.int32)
+    warm = (step < warmup_steps) | (step % every == 0)
+    return jnp.where(warm, max(n_critic, warmup_updates), n_critic).astype(jnp.int32)
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class GenerativeAdversarial:
     """A generator ``z: [b, latent_dim] -> logits [b, *input_shape]`` (mapped to data

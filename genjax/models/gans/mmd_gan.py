@@ -44,7 +44,7 @@ import jax.numpy as jnp
 
 from genjax.divergences import mmd
 from genjax.models.gans._ae_critic import make_ae_critic, per_example
-from genjax.models.gans._common import GenerativeAdversarial
+from genjax.models.gans._common import GenerativeAdversarial, critic_schedule
 from genjax.models.networks import NETWORK_DEFAULTS, check_choices, make_decoder, to_data_space
 
 MMD_GAN_SIGMAS = (1.0, 2.0, 4.0, 8.0, 16.0)
@@ -114,9 +114,13 @@ class MMDGAN(GenerativeAdversarial):
         else ``n_critic``; the generator takes 1."""
         if player != "critic":
             return jnp.asarray(1, jnp.int32)
-        warm = (step < self.warmup_generator_steps) | (step % self.warmup_every == 0)
-        most = max(int(self.n_critic), int(self.warmup_critic_updates))
-        return jnp.where(warm, most, int(self.n_critic)).astype(jnp.int32)
+        return critic_schedule(
+            step,
+            n_critic=int(self.n_critic),
+            warmup_updates=int(self.warmup_critic_updates),
+            warmup_steps=self.warmup_generator_steps,
+            every=self.warmup_every,
+        )
 
     def features(self, critic_params, state, x, *, train: bool):
         """``(f(x) [b, code_dim], x̂ [b, *shape], new_critic_state)``."""

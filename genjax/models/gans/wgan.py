@@ -49,6 +49,7 @@ import jax.numpy as jnp
 import ml_collections
 
 from genjax.models.adversarial import gradient_penalty
+from genjax.models.gans._common import critic_schedule
 from genjax.models.gans.gan import GAN_NETWORK_DEFAULTS, CriticLossGAN, gan_kwargs
 
 DEFAULTS: dict[str, Any] = {
@@ -100,11 +101,13 @@ class WGAN(CriticLossGAN):
         with the defaults); 1 for the generator. Traced: ``step`` is an int32 array."""
         if player != "critic":
             return jnp.ones((), jnp.int32)
-        if self.warmup_critic_updates <= 0:
-            return jnp.asarray(self.n_critic, jnp.int32)
-        step = jnp.asarray(step, jnp.int32)
-        warm = (step < self.warmup_generator_steps) | (step % self.critic_refresh_every == 0)
-        return jnp.where(warm, self.warmup_critic_updates, self.n_critic).astype(jnp.int32)
+        return critic_schedule(
+            step,
+            n_critic=self.n_critic,
+            warmup_updates=self.warmup_critic_updates,
+            warmup_steps=self.warmup_generator_steps,
+            every=self.critic_refresh_every,
+        )
 
 
 @jax.tree_util.register_static
