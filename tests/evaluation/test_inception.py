@@ -351,8 +351,8 @@ def test_every_conv_has_the_archives_stride_and_padding():
 
     def record(next_fun, args, kwargs, context):
         module = context.module
-        if isinstance(module, inception_net.nn.Conv):
-            seen[module.scope.path] = (module.strides, [p for p, _ in module.padding])
+        if isinstance(module, inception_net._Conv):
+            seen[module.scope.path] = (module.strides, list(module.padding))
         return next_fun(*args, **kwargs)
 
     net = inception_net.InceptionV3()

@@ -32,8 +32,9 @@ torchvision's Inception and pytorch-fid's ``FIDInceptionE_2`` reproduce too).
 
 Cost: 5.7 G multiply-adds per image; 21.8 M parameters (87 MB float32).
 Wall time: see `genjax.evaluation.inception.inception_features`. All convs
-are made by `_conv` (flax ``nn.Conv``, XLA's conv): the one place to swap in
-a faster CPU conv (im2col + matmul) without changing the parameters.
+are made by `_conv`, which computes them as `genjax.nn.conv_impl` chooses for the
+backend (matmul on CPU, XLA's conv elsewhere; ``GENJAX_CONV_IMPL`` forces either)
+with the same parameters.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ import jax  # noqa: F401  (the doctest)
 import jax.numpy as jnp
 from jax import lax
 
+from genjax.nn.conv_impl import conv2d, resolve_conv_impl
+
 NUM_FEATURES = 2048
 SIZE = 299
 BN_EPSILON = 1e-3
@@ -53,19 +56,40 @@ BN_EPSILON = 1e-3
 _PRECISION = lax.Precision.HIGHEST
 
 
-def _conv(features, kernel, stride=1, padding=(0, 0), name=None):
-    """A ``Conv2dLayer``: conv with the folded batch norm as its bias (ReLU applied by caller).
+class _Conv(nn.Module):
+    """``nn.Conv`` with explicit padding and bias (same ``kernel``/``bias`` parameters),
+    computed by `genjax.nn.conv_impl`'s choice: XLA's conv at full float32 precision
+    on accelerators, padding + a VALID matmul conv on CPU (1.4x faster than XLA:CPU's
+    conv here; features agree to ~4e-7 relative)."""
 
-    Where to swap in a faster CPU conv: this is the only conv constructor of the net.
-    """
-    return nn.Conv(
-        features,
-        kernel,
-        strides=stride,
-        padding=[(padding[0], padding[0]), (padding[1], padding[1])],
-        precision=_PRECISION,
-        name=name,
-    )
+    features: int
+    kernel_size: tuple[int, int]
+    strides: int = 1
+    padding: tuple[int, int] = (0, 0)
+
+    @nn.compact
+    def __call__(self, x):
+        kh, kw = self.kernel_size
+        kernel = self.param(
+            "kernel", nn.initializers.lecun_normal(), (kh, kw, x.shape[-1], self.features)
+        )
+        bias = self.param("bias", nn.initializers.zeros, (self.features,))
+        pad = [(p, p) for p in self.padding]
+        if resolve_conv_impl() == "xla":
+            y = lax.conv_general_dilated(
+                x, kernel, (self.strides,) * 2, pad,
+                dimension_numbers=("NHWC", "HWIO", "NHWC"), precision=_PRECISION,
+            )  # fmt: skip
+        else:
+            x = jnp.pad(x, ((0, 0), *pad, (0, 0)))
+            y = conv2d(x, kernel, self.strides, "VALID", impl="matmul")
+        return y + bias
+
+
+def _conv(features, kernel, stride=1, padding=(0, 0), name=None):
+    """A ``Conv2dLayer``: conv with the folded batch norm as its bias (ReLU applied by
+    caller); the only conv constructor of the net."""
+    return _Conv(features, tuple(kernel), stride, tuple(padding), name=name)
 
 
 def max_pool(x, size: int, stride: int, padding: int = 0):
