@@ -453,6 +453,14 @@ def _features(extractor, images, name):
     return features
 
 
+def _given_features(features, images, what: str) -> jax.Array:
+    """``features`` as ``[len(images), k]``, or a ValueError naming ``what``."""
+    features = jnp.asarray(features)
+    if features.ndim != 2 or features.shape[0] != np.shape(images)[0]:
+        raise ValueError(f"{what} must be [{np.shape(images)[0]}, k], got {features.shape}")
+    return features
+
+
 def sample_quality(
     real_images,
     fake_images,
@@ -464,6 +472,7 @@ def sample_quality(
     kid_subsets: int = 100,
     kid_subset_size: int = 1000,
     real_features=None,
+    fake_features=None,
 ) -> dict[str, float]:
     """Fréchet distance, KID and precision/recall/density/coverage in an extractor's features.
 
@@ -480,6 +489,8 @@ def sample_quality(
         ``min(n, m)``.
       real_features: ``[n, k]`` features of ``real_images`` computed before (e.g.
         cached on disk); None computes them.
+      fake_features: ``[m, k]`` features of ``fake_images`` computed before (when the
+        same samples are also compared with another reference); None computes them.
 
     Returns:
       Python floats: ``fd_<name>`` (`frechet_distance`; biased upwards like
@@ -503,12 +514,11 @@ def sample_quality(
     if real_features is None:
         real = _features(extractor, real_images, "real_images")  # [n, k]
     else:
-        real = jnp.asarray(real_features)
-        if real.ndim != 2 or real.shape[0] != np.shape(real_images)[0]:
-            raise ValueError(
-                f"real_features must be [{np.shape(real_images)[0]}, k], got {real.shape}"
-            )
-    fake = _features(extractor, fake_images, "fake_images")  # [m, k]
+        real = _given_features(real_features, real_images, "real_features")
+    if fake_features is None:
+        fake = _features(extractor, fake_images, "fake_images")  # [m, k]
+    else:
+        fake = _given_features(fake_features, fake_images, "fake_features")
     if real.shape[1] != fake.shape[1]:
         raise ValueError(f"real and fake features differ in size: {real.shape}, {fake.shape}")
     subset_size = min(kid_subset_size, real.shape[0], fake.shape[0])

@@ -28,6 +28,7 @@ import numpy as np
 from genjax.evaluation.classifier import FeaturesFn, sample_quality
 from genjax.evaluation.extractors import resolve_extractor
 from genjax.evaluation.feature_cache import cached_features
+from genjax.evaluation.frechet import frechet_distance
 from genjax.evaluation.gmm import GMM, fit_gmm, gmm_log_prob, sample_gmm
 from genjax.evaluation.inception import InceptionExtractor
 from genjax.evaluation.latent import latent_statistics
@@ -68,6 +69,8 @@ class ModelOutputs(NamedTuple):
         ``image_grids(params, state, key)`` hook (e.g. InfoGAN's code traversals).
       ex_post: ``{name: (z [m, d], x [m, *s])}``: the codes and decodings of the ex-post
         samplers asked for beyond the GMM (``"two_stage"``), or None.
+      x_train: ``[m, *s]`` the first ``m`` training examples (the second reference of
+        Inception FID, ``fid_*_train``), or None.
     """
 
     rec_errors: np.ndarray | None
@@ -83,6 +86,7 @@ class ModelOutputs(NamedTuple):
     gmm_info: dict[str, float]
     image_grids: dict | None = None
     ex_post: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+    x_train: np.ndarray | None = None
 
 
 @functools.partial(jax.jit, static_argnums=0)
@@ -203,7 +207,7 @@ def model_outputs(
         return ModelOutputs(
             rec_errors=None, z_test=None, x_shown=None, x_shown_rec=None, x_real=x_test[:m],
             z_prior=None, x_prior=samples, z_gmm=None, x_gmm=None, gmm=None, gmm_info={},
-            image_grids=grids,
+            image_grids=grids, x_train=np.asarray(dataset.train[:m], np.float32),
         )  # fmt: skip
     x_train = np.asarray(dataset.train, np.float32)
 
@@ -249,6 +253,7 @@ def model_outputs(
         gmm_info=gmm_info,
         image_grids=grids,
         ex_post=extra or None,
+        x_train=x_train[:m],
     )
 
 
@@ -324,8 +329,11 @@ def output_metrics(
       outputs: `model_outputs`'s ``ModelOutputs`` (images ``[m, *s]``, codes ``[m, d]``).
       key: PRNG key for KID's subsets.
       extractor: as in `evaluate_model`: ``"inception"`` reports ``fid_{prior,gmm}`` and
-        ``kid_{prior,gmm}``, the real images' features cached on disk under
-        ``dataset_name`` (`genjax.evaluation.feature_cache`).
+        ``kid_{prior,gmm}`` against the test images, ``fid_{prior,gmm}_train`` against
+        the first ``m`` training images (``outputs.x_train``, when set) and
+        ``fid_real_test_vs_train`` (the test images scored as samples against those
+        training images: the floor of FID at this ``m``), the real images' features
+        cached on disk under ``dataset_name`` (`genjax.evaluation.feature_cache`).
       dataset_name: names the data in notes and in that cache.
 
     Example (fake outputs; the pixels as features):
@@ -365,17 +373,23 @@ def output_metrics(
     if features is not None:
         metrics["feature_extractor"] = description
         inception = isinstance(features, InceptionExtractor)
-        real_features = None
+        real_features = train_features = None
         if inception:
             # The reference features: minutes of CPU for 10k images, the same for every
             # model evaluated on this dataset, so kept on disk (`cached_features`).
-            real_features = cached_features(
-                features,
-                outputs.x_real,
-                dataset=dataset_name or "unnamed",
-                split="test",
-                weights_sha256=features.info.get("weights_sha256", "user-params"),
-            )
+            def reference(images, split):
+                return cached_features(
+                    features,
+                    images,
+                    dataset=dataset_name or "unnamed",
+                    split=split,
+                    weights_sha256=features.info.get("weights_sha256", "user-params"),
+                )
+
+            real_features = reference(outputs.x_real, "test")
+            if outputs.x_train is not None:
+                train_features = reference(outputs.x_train, "train")
+                metrics["fid_real_test_vs_train"] = frechet_distance(train_features, real_features)
         k_prior, k_gmm = jax.random.split(key)
         samplers = [("prior", outputs.x_prior, k_prior)]
         if outputs.x_gmm is not None:
@@ -386,6 +400,7 @@ def output_metrics(
             # Decoders without a sigmoid stray outside [0, 1]; saved images are clipped
             # too, so the features see what a reader sees.
             images = np.clip(images, 0.0, 1.0)
+            fake_features = np.asarray(features(images)) if inception else None
             quality = sample_quality(
                 outputs.x_real,
                 images,
@@ -393,7 +408,10 @@ def output_metrics(
                 key=k,
                 name="inception" if inception else "classifier",
                 real_features=real_features,
+                fake_features=fake_features,
             )
+            if train_features is not None:
+                metrics[f"fid_{sampler}_train"] = frechet_distance(train_features, fake_features)
             for name, value in quality.items():
                 # fd_classifier -> fd_classifier_prior, kid_classifier_std ->
                 # kid_classifier_prior_std, precision_classifier -> precision_prior;
@@ -470,8 +488,10 @@ def evaluate_model(
       key: PRNG key; the same key gives the same numbers.
       extractor: a dataset name for genjax's classifier (``"fashion_mnist"``) or a path
         to its ``.npz``; ``"inception"`` for the FID Inception-v3, reported as
-        ``fid_{prior,gmm}`` and ``kid_{prior,gmm}`` (citable at ``num_samples=10000``;
-        the real images' features cached on disk); any `FeaturesFn` (``[n, H, W, C]`` in
+        ``fid_{prior,gmm}`` and ``kid_{prior,gmm}`` against the test images (citable at
+        ``num_samples=10000``), ``fid_{prior,gmm}_train`` against as many training
+        images and ``fid_real_test_vs_train`` (the floor at that count; the real images'
+        features cached on disk); any `FeaturesFn` (``[n, H, W, C]`` in
         [0, 1] → ``[n, k]``); or None to skip sample quality.
 
     Returns:
@@ -525,6 +545,8 @@ HEADLINE = (
     "rec_error",
     "fid_prior",
     "fid_gmm",
+    "fid_prior_train",
+    "fid_real_test_vs_train",
     "fd_classifier_prior",
     "fd_classifier_gmm",
     "precision_prior",

@@ -88,3 +88,35 @@ def test_inception_without_weights_skips_with_the_fetch_command(tmp_path, monkey
     assert features is None and "genjax.evaluation.inception --fetch" in notes[0]
     features, _, notes = resolve_extractor("inception", (28, 28, 2))
     assert features is None and "1 or 3" in notes[0]
+
+
+def _numpy_frechet(a, b):
+    """FID's formula in float64 numpy/scipy, independent of genjax.evaluation.frechet."""
+    import scipy.linalg
+
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    s_a, s_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root = scipy.linalg.sqrtm(s_a @ s_b).real
+    return float(np.sum((mu_a - mu_b) ** 2) + np.trace(s_a + s_b - 2 * root))
+
+
+def test_inception_fid_against_the_train_images_and_the_real_floor(rng, tmp_path, monkeypatch):
+    monkeypatch.setenv("GENJAX_CACHE", str(tmp_path))
+    outputs = fake_outputs(rng)._replace(x_train=rng.random((40, 6, 6, 1)).astype(np.float32))
+    extractor = CheapInception(params=None, info={"weights_sha256": "f" * 64})
+    metrics = output_metrics(
+        outputs, key=jax.random.key(3), extractor=extractor, dataset_name="toy"
+    )
+    # Each image set goes through the network once: test, train, prior, GMM.
+    assert extractor.calls == [40, 40, 40, 40]
+    train, test = extractor(outputs.x_train), extractor(outputs.x_real)
+    for sampler, images in (("prior", outputs.x_prior), ("gmm", outputs.x_gmm)):
+        want = _numpy_frechet(train, extractor(images))
+        assert metrics[f"fid_{sampler}_train"] == pytest.approx(want, rel=1e-4)
+        assert metrics[f"fid_{sampler}_train"] != pytest.approx(metrics[f"fid_{sampler}"])
+    assert metrics["fid_real_test_vs_train"] == pytest.approx(_numpy_frechet(train, test), rel=1e-4)
+    assert list((tmp_path / "features").glob("toy_train_40_ffffffffffff_*.npy"))
+    # Without training images (outputs built by hand), no train-set numbers.
+    plain = output_metrics(fake_outputs(rng), key=jax.random.key(3), extractor=extractor)
+    assert not any(k.endswith("_train") for k in plain)
