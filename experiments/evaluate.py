@@ -44,6 +44,7 @@ import jax
 import ml_collections
 import numpy as np
 
+from genjax.evaluation.classifier import resolve_extractor_flag
 from genjax.evaluation.figures import save_image_grid, write_figures
 from genjax.evaluation.report import HEADLINE, check_ex_post, model_outputs, output_metrics
 from genjax.training import Checkpoints, init_train_state, make_optimizers
@@ -163,11 +164,13 @@ def evaluate_workdir(
         ex_post = check_ex_post(ex_post)
     except ValueError as e:
         raise ConfigError(f"--{e}") from None
+    try:  # before the restore: a missing extractor is one line, not minutes later
+        extractor = resolve_extractor_flag(extractor)
+    except (FileNotFoundError, ValueError) as e:
+        raise ConfigError(str(e).splitlines()[0]) from e
     run = restore_workdir(workdir, step=step)
     if extractor == "auto":
         extractor = run.config.data.source
-    elif extractor == "none":
-        extractor = None
     k_outputs, k_metrics = jax.random.split(jax.random.key(seed))
     outputs = model_outputs(
         run.model,

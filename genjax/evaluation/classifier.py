@@ -347,7 +347,8 @@ def resolve_extractor_flag(value: str | None) -> str | None:
     found among the shipped or cached extractors.
 
     Raises:
-      FileNotFoundError: one line naming what is available and how to train one.
+      FileNotFoundError: one line naming what is available and how to train one, or
+        for ``"inception"`` without fetched weights, the command that fetches them.
 
     >>> resolve_extractor_flag("none"), resolve_extractor_flag("fashion_mnist")
     (None, 'fashion_mnist')
@@ -355,7 +356,12 @@ def resolve_extractor_flag(value: str | None) -> str | None:
     if value is None or value.strip() in ("", "none"):
         return None
     value = value.strip()
-    if value in ("auto", "inception"):
+    if value == "inception":
+        from genjax.evaluation.inception.weights import find_weights
+
+        find_weights()  # asked for by name: missing weights are an error, not a skip
+        return value
+    if value == "auto":
         return value
     found = find_user_extractor(value)
     if found is not None:

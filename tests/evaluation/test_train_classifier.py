@@ -94,7 +94,16 @@ def test_resolve_extractor_flag(trained, cache, tmp_path):
     _, weights, _, _ = trained
     assert resolve_extractor_flag(None) is None and resolve_extractor_flag("none") is None
     assert resolve_extractor_flag("auto") == "auto"
-    assert resolve_extractor_flag("inception") == "inception"
+    from genjax.evaluation.inception import weights as inception_weights
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GENJAX_CACHE", str(tmp_path / "empty_cache"))
+        mp.setattr(inception_weights, "_installed_package_file", lambda: None)
+        with pytest.raises(FileNotFoundError, match="genjax.evaluation.inception --fetch"):
+            resolve_extractor_flag("inception")
+        inception_weights.weights_path().parent.mkdir(parents=True)
+        inception_weights.weights_path().write_bytes(b"stand-in")
+        assert resolve_extractor_flag("inception") == "inception"
     assert resolve_extractor_flag("fashion_mnist") == "fashion_mnist"  # shipped
     assert resolve_extractor_flag("my_blobs") == "my_blobs"  # cached
     assert resolve_extractor_flag(os.path.dirname(weights)) == weights  # absolute .npz

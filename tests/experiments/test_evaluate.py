@@ -265,3 +265,24 @@ def test_samples_that_are_not_finite_get_a_note_not_numbers():
         "sample quality of two_stage samples not computed: decoded samples not finite"
         in (metrics["notes"])
     )
+
+
+def test_inception_without_weights_is_one_error_line_naming_the_fetch(
+    monkeypatch, tmp_path, capsys
+):
+    from genjax.evaluation.inception import weights as inception_weights
+
+    monkeypatch.setenv("GENJAX_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(inception_weights, "_installed_package_file", lambda: None)
+    (tmp_path / "config.json").write_text(tiny_config("wae_mmd").to_json_best_effort())
+    fv = flags.FlagValues()
+    evaluate.define_flags(fv)
+    fv(["evaluate", f"--workdir={tmp_path}", "--extractor=inception"])
+    with pytest.raises(SystemExit) as info:
+        evaluate.main(["evaluate"], fv)
+    assert info.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: FID Inception weights not found")
+    assert "python -m genjax.evaluation.inception --fetch" in err[0]
+    # Checked before the (absent) checkpoint is looked for.
+    assert "no checkpoint" not in err[0]
