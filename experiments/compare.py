@@ -233,7 +233,7 @@ def compare(
                     if latest_checkpoint_step(workdir) is None:
                         evaluated.append({"model": name, "seed": seed, "notes": [failure]})
                         continue
-            metrics, _ = evaluate_workdir(
+            metrics, written = evaluate_workdir(
                 workdir,
                 num_samples=num_samples,
                 extractor=extractor,
@@ -241,7 +241,7 @@ def compare(
                 ex_post=ex_post,
                 two_stage_options=two_stage_options,
             )
-            log(f"[{tag}] wrote {os.path.join(workdir, 'eval.json')}")
+            log(f"[{tag}] wrote {written[0]}")
             if failure:
                 metrics["notes"] = [failure, *metrics["notes"]]
             evaluated.append({**metrics, "model": name, "seed": seed})

@@ -26,7 +26,9 @@ Flags:
                  CPU). The GMM is always fitted.
   --verbose      show the traceback of a user error (bad workdir, flags), not one line
 
-``eval.json`` is strict JSON, written after each part (metrics of codes and
+``eval.json`` (``eval_<extractor>.json`` for another ``--extractor``, e.g.
+``eval_inception.json``: one evaluation does not overwrite another) is strict JSON,
+written after each part (metrics of codes and
 reconstructions, then sample quality, then figures) so a part that fails keeps the
 earlier numbers; a NaN becomes ``null`` with a note.
 """
@@ -36,6 +38,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -164,6 +167,7 @@ def evaluate_workdir(
         ex_post = check_ex_post(ex_post)
     except ValueError as e:
         raise ConfigError(f"--{e}") from None
+    extractor_flag = extractor
     try:  # before the restore: a missing extractor is one line, not minutes later
         extractor = resolve_extractor_flag(extractor)
     except (FileNotFoundError, ValueError) as e:
@@ -190,7 +194,7 @@ def evaluate_workdir(
         "data": run.dataset.name,
         "seed": seed,
     }
-    path = os.path.join(workdir, "eval.json")
+    path = os.path.join(workdir, eval_json_name(extractor_flag))
     # Each part is written as soon as it is computed: a later part that fails (NaN
     # codes, images a classifier rejects) leaves the earlier numbers on disk.
     metrics = {**header, **output_metrics(outputs, key=k_metrics, extractor=None)}
@@ -208,6 +212,22 @@ def evaluate_workdir(
         metrics["notes"].append(f"figures not written: {type(e).__name__}: {e}")
     write_json(path, metrics)
     return metrics, [path, *paths]
+
+
+def eval_json_name(extractor: str | None) -> str:
+    """The file an evaluation with ``--extractor`` writes: ``eval.json`` for ``"auto"``
+    (the default), ``eval_<extractor>.json`` otherwise, so that evaluating a workdir in
+    Inception's features does not overwrite its evaluation in the classifier's.
+
+    >>> eval_json_name("auto"), eval_json_name("inception"), eval_json_name("/w/my blobs.npz")
+    ('eval.json', 'eval_inception.json', 'eval_my-blobs.json')
+    """
+    if extractor in (None, "", "none"):
+        return "eval_none.json"
+    if extractor == "auto":
+        return "eval.json"
+    stem = os.path.basename(os.path.normpath(extractor)).removesuffix(".npz")
+    return f"eval_{re.sub(r'[^A-Za-z0-9_.-]+', '-', stem).strip('-') or 'extractor'}.json"
 
 
 def _with_sample_quality(metrics, outputs, key, extractor, dataset_name) -> dict[str, Any]:

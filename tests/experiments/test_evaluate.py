@@ -95,6 +95,13 @@ def test_main_writes_eval_json_and_figures(workdir, capsys):
     assert "sha256" in metrics["feature_extractor"]
     for name in FIGURES:
         assert _is_png(Path(workdir) / "eval" / f"{name}.png"), name
+    # Another extractor writes its own file and leaves this one as it was.
+    before = (Path(workdir) / "eval.json").read_bytes()
+    fv(["evaluate", f"--workdir={workdir}", "--num_samples=64", "--extractor=none"])
+    evaluate.main(["evaluate"], fv)
+    assert "eval_none.json" in capsys.readouterr().out
+    assert (Path(workdir) / "eval.json").read_bytes() == before
+    assert json.loads((Path(workdir) / "eval_none.json").read_text())["step"] == 4
 
 
 @needs_data
@@ -155,13 +162,14 @@ def test_nan_codes_give_strict_json_with_notes_and_no_crash(workdir, tmp_path): 
     from genjax.training import Checkpoints
 
     shutil.copytree(workdir, tmp_path / "w")
+    (tmp_path / "w" / "eval_none.json").unlink(missing_ok=True)  # another test's
     run = evaluate.restore_workdir(str(tmp_path / "w"))
     params = dict(run.state.params)
     params["encoder"] = jax.tree.map(lambda p: p * jnp.nan, params["encoder"])
     with Checkpoints(tmp_path / "w" / "checkpoints") as checkpoints:
         checkpoints.save(run.state.replace(step=jnp.int32(run.step + 1), params=params))
     metrics, _ = evaluate.evaluate_workdir(str(tmp_path / "w"), num_samples=32, extractor=None)
-    text = (tmp_path / "w" / "eval.json").read_text()
+    text = (tmp_path / "w" / "eval_none.json").read_text()
     strict = json.loads(text, parse_constant=lambda c: pytest.fail(f"bare {c} in eval.json"))
     assert strict["step"] == run.step + 1 and strict["rec_error"] is None
     assert "rec_error was nan (written as null)" in strict["notes"]
