@@ -15,7 +15,7 @@ core of this project's 2-core CPU while other jobs shared the other, load averag
 (``experiments.evaluate``, 2000 samples against 2000 test images, genjax classifier
 features): fd_classifier 200.3, KID 31.9, precision 0.73, recall 0.14, 7 classes with at
 least 1% of the samples (class_kl 0.45; real test images: 10 classes, 0.001), within
-the noise of experiments/gan.py's 191 / 7 classes, as the shared gradients predict.
+the noise of experiments/gan.py's (FD 191, 7 classes), as the shared gradients predict.
 samples.png: tops, shirts, pullovers, dresses and trousers, speckled with pixel noise;
 no sneakers, sandals, boots or bags: partial mode collapse, which the class coverage
 shows.
