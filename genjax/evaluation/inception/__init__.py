@@ -153,12 +153,14 @@ def inception_features(
     difference over norm of the features; ``tests/evaluation/test_inception.py``).
 
     Cost: 5.7 G multiply-adds per image, whatever the input size (everything runs
-    at 299x299). Wall time (Dec 2026, 2-core CPU shared with ~6 other jobs, load
-    average 10-18, so an upper bound): 1000 28x28x1 images in 732 s after a 53 s
-    compile (0.73 s per image), so 10k images take about 2 hours on that loaded
-    machine; in the same conditions the TorchScript model in torch 2.13 (2 threads)
-    took 1.76 s per image, 2.4x slower, and ``XLA_FLAGS=--xla_cpu_use_onednn=true``
-    gained ~6%. The real images' features are cached on disk by
+    at 299x299). Wall time (Dec 2026, this project's 2-core CPU, the process pinned to
+    one core while other jobs shared the other, batches of 50 28x28x1 images after
+    compilation): 0.39 s per image with the convs as matrix products (`_Conv`, the
+    CPU default), 0.54 s with XLA:CPU's conv (``GENJAX_CONV_IMPL=xla``), so 10k images
+    take about an hour on one core; compilation 30-75 s. An earlier measurement with
+    XLA's conv on the same machine loaded by ~6 other jobs gave 0.73 s per image, and
+    the TorchScript model in torch 2.13 (2 threads) 1.76 s per image in those
+    conditions. The real images' features are cached on disk by
     `genjax.evaluation.report` (`genjax.evaluation.feature_cache`), so only the
     samples are paid for per model. An accelerator is the place for 10k samples.
 
