@@ -6,6 +6,9 @@ writes in the background; ``close`` waits for the writes. A step directory
 appears only once complete, so a run killed mid-write resumes from the
 previous checkpoint.
 
+`restore_variables` reads back only a model's variables from another run's workdir (a
+GMMN+AE's frozen autoencoder), so that models never deal with train states.
+
 Beside each step, ``<directory>/fingerprints/<step>.json`` records a SHA-256
 digest of every array of the saved state (and, when given, the held-out metric
 at that step). ``restore`` recomputes the digests of what it read: a checkpoint
@@ -23,11 +26,13 @@ import json
 import os
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import orbax.checkpoint as ocp
 
+from genjax.training.optim import make_optimizers
 from genjax.training.sharding import to_host
-from genjax.training.state import TrainState
+from genjax.training.state import TrainState, init_train_state
 
 FINGERPRINTS = "fingerprints"
 
@@ -222,3 +227,21 @@ class Checkpoints:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def restore_variables(model, config, workdir: str | os.PathLike) -> dict:
+    """``{"params", "state"}`` of ``model`` from the newest checkpoint of the run in
+    ``workdir``, trained from ``config`` (its ``config.json``): the checkpoint holds a
+    whole `TrainState`, whose shape the config's optimisers fix, so one is initialised
+    for the structure, restored, and only the model's variables are returned.
+
+    Raises:
+      FileNotFoundError: no checkpoint in ``<workdir>/checkpoints``.
+      CheckpointError: none of them restores.
+    """
+    optimizers = make_optimizers(config.optim, tuple(model.players), config.train.num_steps)
+    x = jnp.zeros((2, *model.input_shape), jnp.float32)
+    like = init_train_state(model, optimizers, jax.random.key(0), x)
+    with Checkpoints(os.path.join(workdir, "checkpoints")) as checkpoints:
+        restored = checkpoints.restore(like)
+    return {"params": restored.params, "state": restored.model_state}

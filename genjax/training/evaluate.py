@@ -1,4 +1,5 @@
-"""Held-out evaluation and image grids of a training state (eval mode throughout)."""
+"""Held-out evaluation and image grids of a training state (eval mode throughout), and
+the evaluations a run makes at its cadences (`make_run_evaluators`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,14 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh
 
+from genjax import data
+from genjax.evaluation.report import evaluate_model, scalar_metrics
 from genjax.models.base import Model, is_autoencoder
 from genjax.training.images import is_image_shape, save_image_grid
-from genjax.training.sharding import batch_sharding, put_local, replicated, to_host
+from genjax.training.run_setup import EVAL, FULL_EVAL, IMAGES, host_key
+from genjax.training.sharding import batch_sharding, put_local, replicate, replicated, to_host
+
+NUM_VISUALISED, NUM_INTERPOLATED, INTERP_STEPS = 32, 8, 10
 
 
 def make_eval_fn(model: Model, mesh: Mesh):
@@ -156,3 +162,66 @@ def write_image_grids(
         latest.append(os.path.join(workdir, f"{kind}.png"))
         shutil.copyfile(path, latest[-1])
     return latest
+
+
+def eval_batch_size(config, num_test: int, num_devices: int) -> int:
+    """``eval.batch_size`` capped at the test split, rounded down to the devices."""
+    batch = min(config.eval.batch_size, num_test)
+    batch -= batch % num_devices
+    if batch < 1:
+        raise ValueError(
+            f"the test split has {num_test} examples, fewer than the {num_devices} devices "
+            "an evaluation batch is split over (raise data.max_test)"
+        )
+    return batch
+
+
+def make_run_evaluators(run):
+    """``evaluate(state, step) -> means`` on held-out data (also logged),
+    ``visualise(state, step) -> PNG paths``, their jitted functions compiled once, and
+    ``full_evaluate(state, step)``: all of `genjax.evaluation.evaluate_model`'s numbers
+    (sample quality of prior and GMM samples, latent statistics), logged as split
+    ``eval_full``. ``run`` is the loop's record of a run (its ``config``, ``workdir``,
+    ``model``, ``mesh``, ``reporter``, ``x_train``, ``x_test`` and ``main``)."""
+    config, mesh = run.config, run.mesh
+    eval_fn = make_eval_fn(run.model, mesh)
+    eval_batch = eval_batch_size(config, len(run.x_test), mesh.devices.size)
+    x_eval = run.x_test[: max(config.eval.num_examples, eval_batch)]
+    enough = len(run.x_test) >= NUM_VISUALISED + 2 * NUM_INTERPOLATED
+    pool = run.x_test if enough else run.x_train
+    n_vis = min(NUM_VISUALISED, len(pool) - 2 * NUM_INTERPOLATED)
+    x_vis = pool[:n_vis]
+    x_a = pool[n_vis : n_vis + NUM_INTERPOLATED]
+    x_b = pool[n_vis + NUM_INTERPOLATED : n_vis + 2 * NUM_INTERPOLATED]
+    inputs = replicate((x_vis, x_a, x_b), mesh)
+    visualise_fn = make_visualise_fn(run.model, mesh, interp_steps=INTERP_STEPS)
+
+    def evaluate(state, step):
+        key = replicate(host_key(config.seed, EVAL, step), mesh)
+        means = evaluate_dataset(eval_fn, state.params, state.model_state, x_eval,
+                                 batch_size=eval_batch, key=key, mesh=mesh)  # fmt: skip
+        return run.reporter.log(step, "eval", means)
+
+    def visualise(state, step):
+        key = replicate(host_key(config.seed, IMAGES, step), mesh)
+        out = to_host(visualise_fn(state.params, state.model_state, *inputs, key))
+        if not run.main:
+            return []
+        return write_image_grids(run.workdir, step, x_vis, out, interp_steps=INTERP_STEPS)
+
+    def full_evaluate(state, step):
+        # Host copies on one device: every process computes the same numbers, and the
+        # GMM fit and feature extraction are not worth sharding at evaluation sizes.
+        metrics = evaluate_model(
+            run.model,
+            to_host(state.params),
+            to_host(state.model_state),
+            data.from_arrays(run.x_train, run.x_test, name=config.data.source),
+            key=host_key(config.seed, FULL_EVAL, step),
+            extractor=config.data.source,
+            num_samples=config.eval.get("full_num_samples", 2000),
+            batch_size=config.eval.batch_size,
+        )
+        return run.reporter.log(step, "eval_full", scalar_metrics(metrics))
+
+    return evaluate, visualise, full_evaluate

@@ -26,17 +26,25 @@ import numpy as np
 from jax.sharding import Mesh
 
 from genjax import data
-from genjax.evaluation.report import evaluate_model, scalar_metrics
 from genjax.models.base import Model
 from genjax.training.checkpoint import CheckpointError, Checkpoints
-from genjax.training.evaluate import (
-    evaluate_dataset,
-    make_eval_fn,
-    make_visualise_fn,
-    write_image_grids,
-)
+from genjax.training.evaluate import eval_batch_size, make_run_evaluators
 from genjax.training.optim import make_optimizers
 from genjax.training.reporting import MetricWindow, Reporter, first_non_finite, format_seconds
+
+# The run's inputs (processes, data, model, keys) are built in `run_setup`; its names
+# stay importable from here.
+from genjax.training.run_setup import (  # noqa: F401 (re-exports)
+    EVAL,
+    FULL_EVAL,
+    IMAGES,
+    INIT,
+    TRAIN,
+    build_model,
+    host_key,
+    initialize_distributed,
+    load_dataset,
+)
 from genjax.training.sharding import (
     batch_sharding,
     check_batch_size,
@@ -53,10 +61,6 @@ from genjax.training.step import (
     make_multi_step,
 )
 from genjax.training.workdir import ConfigError, check_workdir, config_json, validate_config
-
-# Streams of randomness, each folded with the step (and the player or batch).
-INIT, TRAIN, EVAL, IMAGES, FULL_EVAL = range(5)
-NUM_VISUALISED, NUM_INTERPOLATED, INTERP_STEPS = 32, 8, 10
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -84,57 +88,6 @@ class NonFiniteLossError(FloatingPointError):
             f"non-finite loss at step {step} (computed from the parameters after {step} "
             f"updates): {named}. Stopped; {kept}."
         )
-
-
-def host_key(seed: int, *path: int) -> np.ndarray:
-    """``fold_in(...fold_in(PRNGKey(seed), path[0])..., path[-1])`` as a host uint32[2]."""
-    key = jax.random.PRNGKey(seed)
-    for p in path:
-        key = jax.random.fold_in(key, p)
-    return np.asarray(key)
-
-
-def initialize_distributed(dist) -> None:
-    """``jax.distributed.initialize`` when ``dist.enabled``; unset fields are
-    auto-detected (SLURM, MPI, TPU pods) or read from ``JAX_COORDINATOR_ADDRESS``.
-
-    >>> from experiments import common
-    >>> initialize_distributed(common.distributed())  # enabled=False: one process
-    >>> jax.process_count()
-    1
-    """
-    if not dist.enabled or jax.distributed.is_initialized():
-        return
-    names = ("coordinator_address", "num_processes", "process_id")
-    jax.distributed.initialize(**{n: dist[n] for n in names if dist.get(n) is not None})
-
-
-def load_dataset(config) -> data.Dataset:
-    """The dataset ``config.data`` names; a source that is unknown or absent is a
-    `ConfigError` whose message says how to get it."""
-    d = config.data
-    try:
-        return data.load(
-            d.source,
-            data_dir=d.data_dir,
-            max_train=d.max_train,
-            max_test=d.max_test,
-            seed=config.seed,
-            download=d.get("download", True),
-            rescale=d.get("rescale", "none"),
-            standardize=d.get("standardize", False),
-        )
-    except (ValueError, FileNotFoundError) as e:
-        raise ConfigError(f"data.source={d.source!r}: {e}") from e
-
-
-def build_model(config, input_shape) -> Model:
-    from genjax import models
-
-    try:
-        return models.build_model(config.model, tuple(input_shape))
-    except ValueError as e:
-        raise ConfigError(f"model: {e}") from e
 
 
 @dataclasses.dataclass(frozen=True)
@@ -198,7 +151,7 @@ def train_and_evaluate(config, workdir: str, *, model=None, dataset=None):
     mesh = make_mesh()
     try:
         check_batch_size(config.train.batch_size, mesh)
-        _eval_batch_size(config, len(x_test), mesh.devices.size)
+        eval_batch_size(config, len(x_test), mesh.devices.size)
         optimizers = make_optimizers(config.optim, tuple(model.players), config.train.num_steps)
     except ValueError as e:
         raise ConfigError(str(e)) from e
@@ -254,18 +207,6 @@ def train_and_evaluate(config, workdir: str, *, model=None, dataset=None):
         checkpoints.close()
 
 
-def _eval_batch_size(config, num_test: int, num_devices: int) -> int:
-    """``eval.batch_size`` capped at the test split, rounded down to the devices."""
-    batch = min(config.eval.batch_size, num_test)
-    batch -= batch % num_devices
-    if batch < 1:
-        raise ValueError(
-            f"the test split has {num_test} examples, fewer than the {num_devices} devices "
-            "an evaluation batch is split over (raise data.max_test)"
-        )
-    return batch
-
-
 def _finished(run: _Run, state: TrainState, start: int) -> dict[str, float]:
     """A re-run of a finished run: its recorded final metrics, nothing appended or
     overwritten (the held-out evaluation runs only when the run ended before it)."""
@@ -282,7 +223,7 @@ def _finished(run: _Run, state: TrainState, start: int) -> dict[str, float]:
             return {k: v for k, v in recorded.items() if k != "step"}
     logged = _records(run.reporter.path, start, "eval")
     if logged is None:
-        evaluate, _, _ = _evaluators(run)
+        evaluate, _, _ = make_run_evaluators(run)
         logged = evaluate(state, start)
     metrics = {f"eval/{n}": v for n, v in logged.items()}
     if run.main:
@@ -327,7 +268,7 @@ def _train(run: _Run, optimizers, state: TrainState, start: int):
     config, cadence, reporter = run.config, run.config.cadence, run.reporter
     num_steps, k = config.train.num_steps, steps_per_dispatch(config)
     u = batches_per_step(run.model)  # real batches per step (a critic's n updates)
-    evaluate, visualise, full_evaluate = _evaluators(run)
+    evaluate, visualise, full_evaluate = make_run_evaluators(run)
     train_key = replicate(host_key(config.seed, TRAIN), run.mesh)
     stacked = batch_sharding(run.mesh, stacked=True)
     if config.data.get("on_device", False):
@@ -426,56 +367,6 @@ def _train(run: _Run, optimizers, state: TrainState, start: int):
         with open(os.path.join(run.workdir, "final_metrics.json"), "w") as f:
             json.dump({"step": num_steps, **metrics}, f, indent=2)
     return state, metrics
-
-
-def _evaluators(run: _Run):
-    """``evaluate(state, step) -> means`` on held-out data (also logged),
-    ``visualise(state, step) -> PNG paths``, their jitted functions compiled once, and
-    ``full_evaluate(state, step)``: all of `genjax.evaluation.evaluate_model`'s numbers
-    (sample quality of prior and GMM samples, latent statistics), logged as split
-    ``eval_full``."""
-    config, mesh = run.config, run.mesh
-    eval_fn = make_eval_fn(run.model, mesh)
-    eval_batch = _eval_batch_size(config, len(run.x_test), mesh.devices.size)
-    x_eval = run.x_test[: max(config.eval.num_examples, eval_batch)]
-    enough = len(run.x_test) >= NUM_VISUALISED + 2 * NUM_INTERPOLATED
-    pool = run.x_test if enough else run.x_train
-    n_vis = min(NUM_VISUALISED, len(pool) - 2 * NUM_INTERPOLATED)
-    x_vis = pool[:n_vis]
-    x_a = pool[n_vis : n_vis + NUM_INTERPOLATED]
-    x_b = pool[n_vis + NUM_INTERPOLATED : n_vis + 2 * NUM_INTERPOLATED]
-    inputs = replicate((x_vis, x_a, x_b), mesh)
-    visualise_fn = make_visualise_fn(run.model, mesh, interp_steps=INTERP_STEPS)
-
-    def evaluate(state, step):
-        key = replicate(host_key(config.seed, EVAL, step), mesh)
-        means = evaluate_dataset(eval_fn, state.params, state.model_state, x_eval,
-                                 batch_size=eval_batch, key=key, mesh=mesh)  # fmt: skip
-        return run.reporter.log(step, "eval", means)
-
-    def visualise(state, step):
-        key = replicate(host_key(config.seed, IMAGES, step), mesh)
-        out = to_host(visualise_fn(state.params, state.model_state, *inputs, key))
-        if not run.main:
-            return []
-        return write_image_grids(run.workdir, step, x_vis, out, interp_steps=INTERP_STEPS)
-
-    def full_evaluate(state, step):
-        # Host copies on one device: every process computes the same numbers, and the
-        # GMM fit and feature extraction are not worth sharding at evaluation sizes.
-        metrics = evaluate_model(
-            run.model,
-            to_host(state.params),
-            to_host(state.model_state),
-            data.from_arrays(run.x_train, run.x_test, name=config.data.source),
-            key=host_key(config.seed, FULL_EVAL, step),
-            extractor=config.data.source,
-            num_samples=config.eval.get("full_num_samples", 2000),
-            batch_size=config.eval.batch_size,
-        )
-        return run.reporter.log(step, "eval_full", scalar_metrics(metrics))
-
-    return evaluate, visualise, full_evaluate
 
 
 def _timing(timers, wall: float, trained: int) -> dict[str, float]:

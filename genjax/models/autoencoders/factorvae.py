@@ -44,7 +44,7 @@ from genjax import divergences
 from genjax import nn as gnn
 from genjax.models.adversarial import gan_critic_loss
 from genjax.models.autoencoders.vae import DEFAULTS as VAE_DEFAULTS
-from genjax.models.autoencoders.vae import VAE
+from genjax.models.autoencoders.vae import VAE, extend
 from genjax.models.autoencoders.vae import build as build_vae
 from genjax.models.networks import apply_module, init_module
 
@@ -98,14 +98,13 @@ class FactorVAE(VAE):
 
     def loss(self, player, params, state, x, key):
         if player == "autoencoder":
-            z, mean, log_var, enc_state = self.codes(params, state, x, key, train=True)
-            logits, dec_state = self.decoder_logits(params, state, z, train=True)
-            rec = self.nll(params, x, logits)
+            z, mean, log_var, rec, new_state = self.reconstruction(
+                params, state, x, key, train=True
+            )
             kl = jnp.mean(divergences.kl_standard_normal(mean, log_var))
             d_params = jax.lax.stop_gradient(params["discriminator"])
             tc = jnp.mean(self.discriminator_logits(d_params, state, z))
             loss = rec + kl + self.gamma * tc
-            new_state = {**state, "encoder": enc_state, "decoder": dec_state}
             return loss, ({"loss": loss, "rec": rec, "kl": kl, "tc": tc}, new_state)
         if player == "discriminator":
             k_codes, k_perm = jax.random.split(key)
@@ -135,8 +134,9 @@ class FactorVAE(VAE):
 
 def build(config: ml_collections.ConfigDict, input_shape: tuple[int, ...]) -> FactorVAE:
     vae = build_vae(ml_collections.ConfigDict({**config.to_dict(), "beta": 1.0}), input_shape)
-    return FactorVAE(
-        **{f.name: getattr(vae, f.name) for f in dataclasses.fields(vae)},
+    return extend(
+        FactorVAE,
+        vae,
         discriminator=gnn.MLPCritic(hidden=tuple(config.critic_hidden), activation="leaky_relu"),
         gamma=float(config.gamma),
     )

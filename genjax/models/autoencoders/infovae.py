@@ -30,7 +30,7 @@ import ml_collections
 
 from genjax import divergences
 from genjax.models.autoencoders.vae import DEFAULTS as VAE_DEFAULTS
-from genjax.models.autoencoders.vae import VAE
+from genjax.models.autoencoders.vae import VAE, extend
 from genjax.models.autoencoders.vae import build as build_vae
 
 DEFAULTS: dict[str, Any] = {
@@ -59,13 +59,12 @@ class InfoVAE(VAE):
         if player != "autoencoder":
             raise ValueError(f"player={player!r}; InfoVAE has players {self.players}")
         k_codes, k_prior = jax.random.split(key)
-        z, mean, log_var, enc_state = self.codes(params, state, x, k_codes, train=True)
-        logits, dec_state = self.decoder_logits(params, state, z, train=True)
-        rec = self.nll(params, x, logits)
+        z, mean, log_var, rec, new_state = self.reconstruction(
+            params, state, x, k_codes, train=True
+        )
         kl = jnp.mean(divergences.kl_standard_normal(mean, log_var))
         mmd = self.mmd(z, self.sample_prior(k_prior, x.shape[0], z.dtype))
         loss = rec + (1.0 - self.alpha) * kl + (self.alpha + self.lambda_ - 1.0) * mmd
-        new_state = {**state, "encoder": enc_state, "decoder": dec_state}
         return loss, ({"loss": loss, "rec": rec, "kl": kl, "mmd": mmd}, new_state)
 
     def code_metrics(self, params, state, z, key):
@@ -80,8 +79,9 @@ class InfoVAE(VAE):
 
 def build(config: ml_collections.ConfigDict, input_shape: tuple[int, ...]) -> InfoVAE:
     vae = build_vae(ml_collections.ConfigDict({**config.to_dict(), "beta": 1.0}), input_shape)
-    return InfoVAE(
-        **{f.name: getattr(vae, f.name) for f in dataclasses.fields(vae)},
+    return extend(
+        InfoVAE,
+        vae,
         alpha=float(config.alpha),
         lambda_=float(config.lambda_),
     )

@@ -51,7 +51,7 @@ import ml_collections
 from genjax import divergences
 from genjax.models.autoencoders._densities import gaussian_log_density
 from genjax.models.autoencoders.vae import DEFAULTS as VAE_DEFAULTS
-from genjax.models.autoencoders.vae import VAE
+from genjax.models.autoencoders.vae import VAE, extend
 from genjax.models.autoencoders.vae import build as build_vae
 
 ESTIMATORS = ("mws", "mss")
@@ -125,13 +125,10 @@ class BetaTCVAE(VAE):
     def loss(self, player, params, state, x, key):
         if player != "autoencoder":
             raise ValueError(f"player={player!r}; BetaTCVAE has players {self.players}")
-        z, mean, log_var, enc_state = self.codes(params, state, x, key, train=True)
-        logits, dec_state = self.decoder_logits(params, state, z, train=True)
-        rec = self.nll(params, x, logits)
+        z, mean, log_var, rec, new_state = self.reconstruction(params, state, x, key, train=True)
         t = self.terms(z, mean, log_var)
         loss = rec + self.alpha * t["mi"] + self.beta * t["tc"] + self.gamma * t["dwkl"]
         kl = jnp.mean(divergences.kl_standard_normal(mean, log_var))
-        new_state = {**state, "encoder": enc_state, "decoder": dec_state}
         return loss, ({"loss": loss, "rec": rec, "kl": kl, **t}, new_state)
 
     def evaluate(self, params, state, x, key):
@@ -145,9 +142,9 @@ def build(config: ml_collections.ConfigDict, input_shape: tuple[int, ...]) -> Be
         raise ValueError(f"estimator={config.estimator!r}; expected one of {ESTIMATORS}")
     if int(config.dataset_size) < 2:
         raise ValueError(f"dataset_size={config.dataset_size} must be >= 2")
-    vae = build_vae(config, input_shape)
-    return BetaTCVAE(
-        **{f.name: getattr(vae, f.name) for f in dataclasses.fields(vae)},
+    return extend(
+        BetaTCVAE,
+        build_vae(config, input_shape),
         alpha=float(config.alpha),
         gamma=float(config.gamma),
         estimator=str(config.estimator),

@@ -54,7 +54,7 @@ from genjax.models.autoencoders._densities import (
     init_counter,
 )
 from genjax.models.autoencoders.vae import DEFAULTS as VAE_DEFAULTS
-from genjax.models.autoencoders.vae import VAE
+from genjax.models.autoencoders.vae import VAE, extend
 from genjax.models.autoencoders.vae import build as build_vae
 from genjax.models.networks import init_module
 
@@ -186,8 +186,9 @@ def build(config: ml_collections.ConfigDict, input_shape: tuple[int, ...]) -> Tw
     if int(config.phase1_steps) < 0:
         raise ValueError(f"phase1_steps={config.phase1_steps} must be >= 0")
     vae = build_vae(config, input_shape)
-    return TwoStageVAE(
-        **{f.name: getattr(vae, f.name) for f in dataclasses.fields(vae)},
+    return extend(
+        TwoStageVAE,
+        vae,
         stage2=CodeVAE.make(
             vae.latent_dim, tuple(config.stage2_hidden) or tuple(config.encoder_hidden)
         ),

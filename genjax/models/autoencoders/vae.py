@@ -105,18 +105,30 @@ class VAE(Autoencoder):
             )
         return jnp.mean(jnp.sum(per_dim.reshape(x.shape[0], -1), axis=1))
 
+    def reconstruction(self, params, state, x, key, *, train: bool):
+        """``(z, mean, log_var, rec, new_state)``: codes ``z`` of ``x`` drawn with ``key``,
+        ``rec = mean_i -log p(x_i | z_i)`` (`nll`) and the state with the encoder's and
+        the decoder's updates."""
+        z, mean, log_var, enc_state = self.codes(params, state, x, key, train=train)
+        logits, dec_state = self.decoder_logits(params, state, z, train=train)
+        rec = self.nll(params, x, logits)
+        return z, mean, log_var, rec, {**state, "encoder": enc_state, "decoder": dec_state}
+
+    def kl_term(self, params, state, z, mean, log_var, *, train: bool) -> jax.Array:
+        """``mean_i KL(q(z|x_i) ‖ p(z))``: in closed form against N(0, I) here (a
+        subclass with another prior estimates it from the codes ``z``)."""
+        del params, state, z, train
+        return jnp.mean(divergences.kl_standard_normal(mean, log_var))
+
     def loss(self, player, params, state, x, key):
         if player != "autoencoder":
             raise ValueError(f"player={player!r}; VAE has players {self.players}")
-        z, mean, log_var, enc_state = self.codes(params, state, x, key, train=True)
-        logits, dec_state = self.decoder_logits(params, state, z, train=True)
-        rec = self.nll(params, x, logits)
-        kl = jnp.mean(divergences.kl_standard_normal(mean, log_var))
+        z, mean, log_var, rec, new_state = self.reconstruction(params, state, x, key, train=True)
+        kl = self.kl_term(params, state, z, mean, log_var, train=True)
         loss = rec + self.beta * kl
         metrics = {"loss": loss, "rec": rec, "kl": kl}
         if self.likelihood == "gaussian_learned":
             metrics["log_var_x"] = self.log_var_x(params)
-        new_state = {**state, "encoder": enc_state, "decoder": dec_state}
         return loss, (metrics, new_state)
 
     def evaluate(self, params, state, x, key):
@@ -125,12 +137,18 @@ class VAE(Autoencoder):
         z, mean, log_var, _ = self.codes(params, state, x, key, train=False)
         x_hat = self.decode(params, state, mean)
         logits, _ = self.decoder_logits(params, state, z, train=False)
-        kl = jnp.mean(divergences.kl_standard_normal(mean, log_var))
+        kl = self.kl_term(params, state, z, mean, log_var, train=False)
         return {
             "rec_error": squared_error(x, x_hat),
             "kl": kl,
             "neg_elbo": self.nll(params, x, logits) + kl,
         }
+
+
+def extend(cls: type[VAE], vae: VAE, **fields) -> VAE:
+    """A ``cls`` (a subclass of `VAE`) with the fields of ``vae`` (from `build`, which
+    validated them) and ``fields``: the builders of the VAE variants."""
+    return cls(**{f.name: getattr(vae, f.name) for f in dataclasses.fields(vae)}, **fields)
 
 
 def build(config: ml_collections.ConfigDict, input_shape: tuple[int, ...]) -> VAE:

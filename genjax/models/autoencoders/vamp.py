@@ -34,10 +34,9 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from genjax.models.autoencoders._common import squared_error
 from genjax.models.autoencoders._densities import gaussian_log_density
 from genjax.models.autoencoders.vae import DEFAULTS as VAE_DEFAULTS
-from genjax.models.autoencoders.vae import VAE
+from genjax.models.autoencoders.vae import VAE, extend
 from genjax.models.autoencoders.vae import build as build_vae
 
 DEFAULTS: dict[str, Any] = {
@@ -101,30 +100,18 @@ class VampVAE(VAE):
         means, log_vars = self.components(params, state, train=train)
         return mixture_log_density(z, means, log_vars)
 
-    def _kl(self, params, state, z, mean, log_var, *, train):
+    def kl_term(self, params, state, z, mean, log_var, *, train: bool) -> jax.Array:
+        """The one-sample estimate ``mean_i log q(z_i|x_i) - log p(z_i)``."""
         log_q = jnp.sum(gaussian_log_density(z, mean, log_var), axis=-1)  # [b]
         return jnp.mean(log_q - self.log_prior(params, state, z, train=train))
 
     def loss(self, player, params, state, x, key):
         if player != "autoencoder":
             raise ValueError(f"player={player!r}; VampVAE has players {self.players}")
-        z, mean, log_var, enc_state = self.codes(params, state, x, key, train=True)
-        logits, dec_state = self.decoder_logits(params, state, z, train=True)
-        rec = self.nll(params, x, logits)
-        kl = self._kl(params, state, z, mean, log_var, train=True)
+        z, mean, log_var, rec, new_state = self.reconstruction(params, state, x, key, train=True)
+        kl = self.kl_term(params, state, z, mean, log_var, train=True)
         loss = rec + self.beta * kl
-        new_state = {**state, "encoder": enc_state, "decoder": dec_state}
         return loss, ({"loss": loss, "rec": rec, "kl": kl}, new_state)
-
-    def evaluate(self, params, state, x, key):
-        z, mean, log_var, _ = self.codes(params, state, x, key, train=False)
-        logits, _ = self.decoder_logits(params, state, z, train=False)
-        kl = self._kl(params, state, z, mean, log_var, train=False)
-        return {
-            "rec_error": squared_error(x, self.decode(params, state, mean)),
-            "kl": kl,
-            "neg_elbo": self.nll(params, x, logits) + kl,
-        }
 
     def sample_codes(self, params, state, key, n: int) -> jax.Array:
         """``n`` draws ``[n, d]`` from the VampPrior."""
@@ -141,9 +128,9 @@ class VampVAE(VAE):
 def build(config: ml_collections.ConfigDict, input_shape: tuple[int, ...]) -> VampVAE:
     if int(config.num_pseudo_inputs) < 1:
         raise ValueError(f"num_pseudo_inputs={config.num_pseudo_inputs} must be >= 1")
-    vae = build_vae(config, input_shape)
-    return VampVAE(
-        **{f.name: getattr(vae, f.name) for f in dataclasses.fields(vae)},
+    return extend(
+        VampVAE,
+        build_vae(config, input_shape),
         num_pseudo_inputs=int(config.num_pseudo_inputs),
         pseudo_inputs_mean=float(config.pseudo_inputs_mean),
         pseudo_inputs_std=float(config.pseudo_inputs_std),

@@ -25,8 +25,9 @@ from typing import ClassVar
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import ml_collections
 
-from genjax.models.networks import apply_module, init_module, to_data_space
+from genjax.models.networks import apply_module, init_module, make_decoder, to_data_space
 
 NOISES = ("normal", "uniform")
 
@@ -115,9 +116,24 @@ class GenerativeAdversarial:
         )
         return to_data_space(logits, self.output_activation), gen_state
 
+    def fake_batch(self, params, state, key, n: int, dtype, *, train: bool):
+        """``(x_fake [n, *input_shape], new_generator_state)`` from fresh noise."""
+        return self.generate(params, state, self.sample_noise(key, n, dtype), train=train)
+
     def critic_outputs(self, critic_params, state, x: jax.Array, *, train: bool):
         """``(outputs, new_critic_state)`` of the critic on ``x: [b, *input_shape]``."""
         return apply_module(self.critic, critic_params, state["critic"], x, train=train)
+
+    def real_and_fake(self, critic_fn, critic_params, state, x, x_fake, *, train: bool):
+        """``(out_real, out_fake, new_critic_state)``: ``critic_fn(critic_params, state, v,
+        train=train) -> (out, new_critic_state)`` (`critic_outputs` or a family's view of
+        it) on the real batch, then on the generated one from the state the first call
+        left. Two calls, as the DCGAN code: batch norm normalises each batch on its own."""
+        real, critic_state = critic_fn(critic_params, state, x, train=train)
+        fake, critic_state = critic_fn(
+            critic_params, {**state, "critic": critic_state}, x_fake, train=train
+        )
+        return real, fake, critic_state
 
     # -- the contract
 
@@ -142,3 +158,17 @@ class GenerativeAdversarial:
         the family's critic loss terms computed without updating any state."""
         _, (metrics, _) = self.critic_loss(params, state, x, key)
         return metrics
+
+
+def adversarial_kwargs(config: ml_collections.ConfigDict, input_shape, *, critic: nn.Module):
+    """The `GenerativeAdversarial` fields of a family with a `make_decoder` generator
+    (EBGAN, BEGAN, InfoGAN, MMD-GAN) and the given ``critic``, read from ``config``."""
+    return dict(
+        latent_dim=int(config.latent_dim),
+        input_shape=input_shape,
+        generator=make_decoder(config, input_shape),
+        critic=critic,
+        output_activation=config.output_activation,
+        noise=config.noise,
+        n_critic=int(config.n_critic),
+    )

@@ -42,15 +42,9 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 
-from genjax.models.gans._ae_critic import make_ae_critic
-from genjax.models.gans._common import GenerativeAdversarial
-from genjax.models.networks import (
-    NETWORK_DEFAULTS,
-    OUTPUT_ACTIVATIONS,
-    check_choices,
-    make_decoder,
-    to_data_space,
-)
+from genjax.models.gans._ae_critic import AutoencoderCriticGAN, make_ae_critic
+from genjax.models.gans._common import adversarial_kwargs
+from genjax.models.networks import NETWORK_DEFAULTS, OUTPUT_ACTIVATIONS, check_choices
 
 BEGAN_DEFAULTS = {
     **NETWORK_DEFAULTS,
@@ -81,6 +75,11 @@ def k_update(k: jax.Array, loss_real: jax.Array, loss_fake: jax.Array, *, gamma:
     return jnp.clip(k + lambda_k * (gamma * loss_real - loss_fake), 0.0, 1.0)
 
 
+def l1_loss(v: jax.Array, v_hat: jax.Array) -> jax.Array:
+    """``L(v) = mean |v - D(v)|`` over pixels and the batch (η = 1)."""
+    return jnp.mean(jnp.abs(v - v_hat))
+
+
 def convergence_measure(loss_real, loss_fake, *, gamma: float) -> jax.Array:
     """``M_global = L(x) + |gamma L(x) - L(G z)|`` (Berthelot et al. 2017, Sec. 3.4.1).
 
@@ -91,13 +90,17 @@ def convergence_measure(loss_real, loss_fake, *, gamma: float) -> jax.Array:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class BEGAN(GenerativeAdversarial):
+class BEGAN(AutoencoderCriticGAN):
     """BEGAN with an autoencoder critic and the ``k_t`` controller in its state."""
 
     gamma: float = 0.5
     lambda_k: float = 0.001
     k_init: float = 0.0
     critic_output_activation: str = "identity"
+
+    @property
+    def reconstruction_activation(self) -> str:
+        return self.critic_output_activation
 
     def init_variables(self, key, x):
         params, state = super().init_variables(key, x)
@@ -106,20 +109,16 @@ class BEGAN(GenerativeAdversarial):
         params["control"] = {}
         return params, state
 
+    def view(self, v, h, x_hat):
+        return l1_loss(v, x_hat)
+
     def reconstruction_loss(self, critic_params, state, x, *, train: bool):
         """``(L(x) = mean |x - D(x)|, new_critic_state)``."""
-        (_, logits), critic_state = self.critic_outputs(critic_params, state, x, train=train)
-        x_hat = to_data_space(logits, self.critic_output_activation)
-        return jnp.mean(jnp.abs(x - x_hat)), critic_state
+        return self.critic_pass(critic_params, state, x, train=train)
 
     def critic_loss(self, params, state, x, key):
-        z = self.sample_noise(key, x.shape[0], x.dtype)
-        x_fake = jax.lax.stop_gradient(self.generate(params, state, z, train=True)[0])
+        _, loss_real, loss_fake, critic_state = self.critic_passes(params, state, x, key)
         k = state["control"]["k"]
-        loss_real, critic_state = self.reconstruction_loss(params["critic"], state, x, train=True)
-        loss_fake, critic_state = self.reconstruction_loss(
-            params["critic"], {**state, "critic": critic_state}, x_fake, train=True
-        )
         loss = loss_real - jax.lax.stop_gradient(k) * loss_fake
         real, fake = jax.lax.stop_gradient((loss_real, loss_fake))
         k_next = k_update(k, real, fake, gamma=self.gamma, lambda_k=self.lambda_k)
@@ -134,9 +133,7 @@ class BEGAN(GenerativeAdversarial):
         return loss, (metrics, new_state)
 
     def generator_loss(self, params, state, x, key):
-        z = self.sample_noise(key, x.shape[0], x.dtype)
-        x_fake, gen_state = self.generate(params, state, z, train=True)
-        critic = jax.lax.stop_gradient(params["critic"])
+        x_fake, gen_state, critic = self.generator_pass(params, state, x, key)
         loss, _ = self.reconstruction_loss(critic, state, x_fake, train=True)
         return loss, ({"loss": loss, "loss_fake": loss}, {**state, "generator": gen_state})
 
@@ -155,13 +152,7 @@ def build_began(config, input_shape) -> BEGAN:
     if not 0.0 <= config.k_init <= 1.0:
         raise ValueError(f"k_init={config.k_init} must lie in [0, 1]")
     return BEGAN(
-        latent_dim=int(config.latent_dim),
-        input_shape=input_shape,
-        generator=make_decoder(config, input_shape),
-        critic=make_ae_critic(config, input_shape),
-        output_activation=config.output_activation,
-        noise=config.noise,
-        n_critic=int(config.n_critic),
+        **adversarial_kwargs(config, input_shape, critic=make_ae_critic(config, input_shape)),
         gamma=float(config.gamma),
         lambda_k=float(config.lambda_k),
         k_init=float(config.k_init),

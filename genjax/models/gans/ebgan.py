@@ -29,9 +29,14 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 
-from genjax.models.gans._ae_critic import make_ae_critic, per_example, squared_error
-from genjax.models.gans._common import GenerativeAdversarial
-from genjax.models.networks import NETWORK_DEFAULTS, check_choices, make_decoder, to_data_space
+from genjax.models.gans._ae_critic import (
+    AutoencoderCriticGAN,
+    make_ae_critic,
+    per_example,
+    squared_error,
+)
+from genjax.models.gans._common import adversarial_kwargs
+from genjax.models.networks import NETWORK_DEFAULTS, check_choices
 
 EBGAN_DEFAULTS = {
     **NETWORK_DEFAULTS,
@@ -68,25 +73,22 @@ def pulling_away_term(s: jax.Array, eps: float = 1e-8) -> jax.Array:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class EBGAN(GenerativeAdversarial):
+class EBGAN(AutoencoderCriticGAN):
     """EBGAN with an autoencoder critic (see the module docstring)."""
 
     margin: float = 10.0
     lambda_pt: float = 0.1
 
+    def view(self, v, h, x_hat):
+        return squared_error(v, x_hat), h
+
     def energy(self, critic_params, state, x, *, train: bool):
         """``(D(x) [b], codes [b, code_dim], new_critic_state)``."""
-        (h, logits), critic_state = self.critic_outputs(critic_params, state, x, train=train)
-        x_hat = to_data_space(logits, self.output_activation)
-        return squared_error(x, x_hat), h, critic_state
+        (energy, h), critic_state = self.critic_pass(critic_params, state, x, train=train)
+        return energy, h, critic_state
 
     def critic_loss(self, params, state, x, key):
-        z = self.sample_noise(key, x.shape[0], x.dtype)
-        x_fake = jax.lax.stop_gradient(self.generate(params, state, z, train=True)[0])
-        real, _, critic_state = self.energy(params["critic"], state, x, train=True)
-        fake, _, critic_state = self.energy(
-            params["critic"], {**state, "critic": critic_state}, x_fake, train=True
-        )
+        _, (real, _), (fake, _), critic_state = self.critic_passes(params, state, x, key)
         hinge = jnp.mean(jax.nn.relu(self.margin - fake))
         loss = jnp.mean(real) + hinge
         metrics = {
@@ -98,9 +100,7 @@ class EBGAN(GenerativeAdversarial):
         return loss, (metrics, {**state, "critic": critic_state})
 
     def generator_loss(self, params, state, x, key):
-        z = self.sample_noise(key, x.shape[0], x.dtype)
-        x_fake, gen_state = self.generate(params, state, z, train=True)
-        critic = jax.lax.stop_gradient(params["critic"])
+        x_fake, gen_state, critic = self.generator_pass(params, state, x, key)
         fake, h, _ = self.energy(critic, state, x_fake, train=True)
         pt = pulling_away_term(h)
         loss = jnp.mean(fake) + self.lambda_pt * pt
@@ -115,13 +115,7 @@ def build_ebgan(config, input_shape) -> EBGAN:
     if config.lambda_pt < 0:
         raise ValueError(f"lambda_pt={config.lambda_pt} must be >= 0")
     return EBGAN(
-        latent_dim=int(config.latent_dim),
-        input_shape=input_shape,
-        generator=make_decoder(config, input_shape),
-        critic=make_ae_critic(config, input_shape),
-        output_activation=config.output_activation,
-        noise=config.noise,
-        n_critic=int(config.n_critic),
+        **adversarial_kwargs(config, input_shape, critic=make_ae_critic(config, input_shape)),
         margin=float(config.margin),
         lambda_pt=float(config.lambda_pt),
     )

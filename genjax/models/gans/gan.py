@@ -92,10 +92,6 @@ class CriticLossGAN(GenerativeAdversarial):
             ls_targets=self.ls_targets,
         )
 
-    def fake_batch(self, params, state, key, n: int, dtype, *, train: bool):
-        """``(x_fake [n, *input_shape], new_generator_state)`` from fresh noise."""
-        return self.generate(params, state, self.sample_noise(key, n, dtype), train=train)
-
     def critic_penalty(self, critic_params, state, x, x_fake, key, *, train: bool):
         """``(extra critic loss, metrics)``; none here (WGAN-GP adds its penalty)."""
         del critic_params, state, x, x_fake, key, train
@@ -109,10 +105,8 @@ class CriticLossGAN(GenerativeAdversarial):
         x_fake, _ = self.fake_batch(params, state, k_z, x.shape[0], x.dtype, train=train)
         x_fake = jax.lax.stop_gradient(x_fake)
         critic_params = params["critic"]
-        real, critic_state = self.critic_outputs(critic_params, state, x, train=train)
-        # Two calls, as the DCGAN code: batch norm normalises each batch on its own.
-        fake, critic_state = self.critic_outputs(
-            critic_params, {**state, "critic": critic_state}, x_fake, train=train
+        real, fake, critic_state = self.real_and_fake(
+            self.critic_outputs, critic_params, state, x, x_fake, train=train
         )
         adversarial, _ = self.losses(real, fake)
         penalty, extra = self.critic_penalty(

@@ -256,23 +256,14 @@ def build_pretrained(workdir: str, input_shape):
 
 def restore_autoencoder(model, workdir: str) -> dict:
     """``{"params", "state"}`` of ``model`` from the newest checkpoint in ``workdir``."""
+    # A run's checkpoint layout is the trainer's (`genjax.training.checkpoint`), and
     # `training` imports `models`: import it here, when a GMMN+AE is initialised.
-    from genjax.training.checkpoint import Checkpoints
-    from genjax.training.optim import make_optimizers
-    from genjax.training.state import init_train_state
+    from genjax.training.checkpoint import restore_variables
 
-    config = load_autoencoder_config(workdir)
-    optimizers = make_optimizers(config.optim, tuple(model.players), config.train.num_steps)
-    x = jnp.zeros((2, *model.input_shape), jnp.float32)
-    like = init_train_state(model, optimizers, jax.random.key(0), x)
-    checkpoints = Checkpoints(os.path.join(workdir, "checkpoints"))
     try:
-        if checkpoints.latest_step() is None:
-            raise ValueError(f"autoencoder_workdir={workdir!r} has no checkpoint")
-        restored = checkpoints.restore(like)
-    finally:
-        checkpoints.close()
-    return {"params": restored.params, "state": restored.model_state}
+        return restore_variables(model, load_autoencoder_config(workdir), workdir)
+    except FileNotFoundError as e:
+        raise ValueError(f"autoencoder_workdir={workdir!r} has no checkpoint") from e
 
 
 def build_gmmn(config, input_shape) -> GMMN:

@@ -42,14 +42,8 @@ import jax.numpy as jnp
 import ml_collections
 
 from genjax.models.adversarial import gan_critic_loss, gan_generator_loss
-from genjax.models.gans._common import GenerativeAdversarial
-from genjax.models.networks import (
-    NETWORK_DEFAULTS,
-    check_choices,
-    init_module,
-    make_decoder,
-    make_encoder,
-)
+from genjax.models.gans._common import GenerativeAdversarial, adversarial_kwargs
+from genjax.models.networks import NETWORK_DEFAULTS, check_choices, init_module, make_encoder
 
 INFOGAN_DEFAULTS = {
     **NETWORK_DEFAULTS,
@@ -157,9 +151,8 @@ class InfoGAN(GenerativeAdversarial):
     def critic_loss(self, params, state, x, key):
         inputs = self.sample_noise(key, x.shape[0], x.dtype)
         x_fake = jax.lax.stop_gradient(self.generate(params, state, inputs, train=True)[0])
-        (real, _), critic_state = self.critic_outputs(params["critic"], state, x, train=True)
-        (fake, q_out), critic_state = self.critic_outputs(
-            params["critic"], {**state, "critic": critic_state}, x_fake, train=True
+        (real, _), (fake, q_out), critic_state = self.real_and_fake(
+            self.critic_outputs, params["critic"], state, x, x_fake, train=True
         )
         gan = gan_critic_loss(real, fake)
         info, terms = self._info(q_out, inputs)
@@ -226,14 +219,9 @@ def build_infogan(config, input_shape) -> InfoGAN:
         if config[field] < 0:
             raise ValueError(f"{field}={config[field]} must be >= 0")
     num_outputs = int(config.num_categories) + int(config.num_continuous)
+    critic = make_info_critic(config, input_shape, num_outputs)
     return InfoGAN(
-        latent_dim=int(config.latent_dim),
-        input_shape=input_shape,
-        generator=make_decoder(config, input_shape),
-        critic=make_info_critic(config, input_shape, num_outputs),
-        output_activation=config.output_activation,
-        noise=config.noise,
-        n_critic=int(config.n_critic),
+        **adversarial_kwargs(config, input_shape, critic=critic),
         num_categories=int(config.num_categories),
         num_continuous=int(config.num_continuous),
         lambda_cat=float(config.lambda_cat),

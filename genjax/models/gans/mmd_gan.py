@@ -43,9 +43,9 @@ import jax
 import jax.numpy as jnp
 
 from genjax.divergences import mmd
-from genjax.models.gans._ae_critic import make_ae_critic, per_example
-from genjax.models.gans._common import GenerativeAdversarial, critic_schedule
-from genjax.models.networks import NETWORK_DEFAULTS, check_choices, make_decoder, to_data_space
+from genjax.models.gans._ae_critic import AutoencoderCriticGAN, make_ae_critic, per_example
+from genjax.models.gans._common import adversarial_kwargs, critic_schedule
+from genjax.models.networks import NETWORK_DEFAULTS, check_choices
 
 MMD_GAN_SIGMAS = (1.0, 2.0, 4.0, 8.0, 16.0)
 
@@ -93,7 +93,7 @@ def one_sided_penalty(f_real: jax.Array, f_fake: jax.Array) -> jax.Array:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class MMDGAN(GenerativeAdversarial):
+class MMDGAN(AutoencoderCriticGAN):
     """MMD-GAN with the autoencoding critic (see the module docstring)."""
 
     sigmas: tuple[float, ...] = MMD_GAN_SIGMAS
@@ -124,8 +124,8 @@ class MMDGAN(GenerativeAdversarial):
 
     def features(self, critic_params, state, x, *, train: bool):
         """``(f(x) [b, code_dim], x̂ [b, *shape], new_critic_state)``."""
-        (h, logits), critic_state = self.critic_outputs(critic_params, state, x, train=train)
-        return h, to_data_space(logits, self.output_activation), critic_state
+        (h, x_hat), critic_state = self.critic_pass(critic_params, state, x, train=train)
+        return h, x_hat, critic_state
 
     def mmd_terms(self, f_real, f_fake):
         mmd2 = mixture_rbf_mmd2(f_real, f_fake, self.sigmas)
@@ -133,11 +133,8 @@ class MMDGAN(GenerativeAdversarial):
         return mmd2, root, one_sided_penalty(f_real, f_fake)
 
     def critic_loss(self, params, state, x, key):
-        z = self.sample_noise(key, x.shape[0], x.dtype)
-        x_fake = jax.lax.stop_gradient(self.generate(params, state, z, train=True)[0])
-        f_real, x_hat, critic_state = self.features(params["critic"], state, x, train=True)
-        f_fake, y_hat, critic_state = self.features(
-            params["critic"], {**state, "critic": critic_state}, x_fake, train=True
+        x_fake, (f_real, x_hat), (f_fake, y_hat), critic_state = self.critic_passes(
+            params, state, x, key
         )
         mmd2, root, penalty = self.mmd_terms(f_real, f_fake)
         ae_real = jnp.mean(jnp.square(x - x_hat))
@@ -153,11 +150,10 @@ class MMDGAN(GenerativeAdversarial):
         return loss, (metrics, {**state, "critic": critic_state})
 
     def generator_loss(self, params, state, x, key):
-        z = self.sample_noise(key, x.shape[0], x.dtype)
-        x_fake, gen_state = self.generate(params, state, z, train=True)
-        critic = jax.lax.stop_gradient(params["critic"])
-        f_real, _, critic_state = self.features(critic, state, x, train=True)
-        f_fake, _, _ = self.features(critic, {**state, "critic": critic_state}, x_fake, train=True)
+        x_fake, gen_state, critic = self.generator_pass(params, state, x, key)
+        (f_real, _), (f_fake, _), _ = self.real_and_fake(
+            self.critic_pass, critic, state, x, x_fake, train=True
+        )
         mmd2, root, penalty = self.mmd_terms(f_real, f_fake)
         loss = root - self.lambda_rg * penalty
         metrics = {"loss": loss, "mmd2": mmd2, "one_sided": penalty}
@@ -176,13 +172,7 @@ def build_mmd_gan(config, input_shape) -> MMDGAN:
         if int(config[field]) < 1:
             raise ValueError(f"{field}={config[field]} must be >= 1")
     return MMDGAN(
-        latent_dim=int(config.latent_dim),
-        input_shape=input_shape,
-        generator=make_decoder(config, input_shape),
-        critic=make_ae_critic(config, input_shape),
-        output_activation=config.output_activation,
-        noise=config.noise,
-        n_critic=int(config.n_critic),
+        **adversarial_kwargs(config, input_shape, critic=make_ae_critic(config, input_shape)),
         sigmas=sigmas,
         lambda_ae=float(config.lambda_ae),
         lambda_rg=float(config.lambda_rg),
