@@ -29,11 +29,21 @@ With ``--network=conv`` (models ``ae``, ``vae``) the reference is
 ``--conv_channels``, default 128-256-512-1024) written layer for layer in PyTorch, with
 the same losses, measured in the same run; there are no stored rates for it. Conv steps
 take seconds on a CPU: use few ``--steps`` and ``--repeats``.
+
+GANs (any name of ``genjax.models.GAN_NAMES``) run their experiment config as shipped
+(``experiments/<name>.py``: its networks, batch 64, optimisers; ``--network`` does not
+apply, ``--conv_channels`` sets a conv GAN's widths), a step being every player's
+updates (WGAN-GP: 5 critic updates and 1 generator update). The reference, for
+``gan``, ``wgan_gp`` and ``dcgan``, is `benchmarks/torch_gan_reference.py`: the same
+networks and steps written in plain PyTorch, measured in the same run with
+``--reference_python`` (``--steps``, ``--repeats``; torch threads: the cores this
+process may run on); there are no stored rates for it.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import subprocess
@@ -49,7 +59,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from experiments.common import base_config  # noqa: E402
 from genjax import data  # noqa: E402
-from genjax.models import AUTOENCODER_NAMES, build_model  # noqa: E402
+from genjax.models import AUTOENCODER_NAMES, GAN_NAMES, MODEL_NAMES, build_model  # noqa: E402
 from genjax.training import (  # noqa: E402
     init_train_state,
     make_multi_step,
@@ -57,12 +67,32 @@ from genjax.training import (  # noqa: E402
     steps_per_dispatch,
     train_and_evaluate,
 )
+from genjax.training.step import batches_per_step  # noqa: E402
 
 REFERENCE = {"vae": 155, "wae_mmd": 92, "rae": 130, "aae": 142}  # the issue's, steps/s
 TWO_PLAYERS = ("wae_gan", "aae")
 
 
+def gan_config_for(name: str, steps: int, k: int, conv_channels=None):
+    """``experiments/<name>.py``'s config as shipped (`experiments.gan.gan_config` for a
+    GAN without one), for ``steps`` steps at ``k`` per dispatch."""
+    try:
+        config = importlib.import_module(f"experiments.{name}").get_config()
+    except ModuleNotFoundError:
+        from experiments.gan import gan_config
+
+        config = gan_config(name, num_steps=steps)
+    config.train.num_steps = steps
+    if config.model.network == "conv" and conv_channels:
+        config.model.conv_channels = tuple(conv_channels)
+    config.train.steps_per_dispatch = k
+    config.cadence.update(log_every=600, checkpoint_every=3000, eval_every=0, image_every=0)
+    return config
+
+
 def config_for(name: str, network: str, steps: int, k: int, dataset_shape, conv_channels=None):
+    if name in GAN_NAMES:
+        return gan_config_for(name, steps, k, conv_channels)
     players = ("autoencoder", "critic") if name in TWO_PLAYERS else ("autoencoder",)
     config = base_config(name, num_steps=steps, players=players)
     config.model.network = network
@@ -95,7 +125,10 @@ def bare_rate(config, dataset, steps: int) -> float:
     k = steps_per_dispatch(config)
     model = build_model(config.model, dataset.shape)
     optimizers = make_optimizers(config.optim, tuple(model.players), steps)
-    xs = jnp.asarray(dataset.train[: k * 100].reshape(k, 100, *dataset.shape))
+    # k steps of u real batches each (u > 1: a critic's updates, each on its own batch).
+    rows, b = k * batches_per_step(model), int(config.train.batch_size)
+    index = np.arange(rows * b) % len(dataset.train)
+    xs = jnp.asarray(dataset.train[index].reshape(rows, b, *dataset.shape))
     state = jax.jit(lambda key, x: init_train_state(model, optimizers, key, x))(
         jax.random.PRNGKey(0), xs[0]
     )
@@ -119,6 +152,7 @@ def loop_rate(config, dataset) -> tuple[float, float]:
 
 
 CONV_REFERENCE_MODELS = ("ae", "vae")
+GAN_REFERENCE_MODELS = ("gan", "wgan_gp", "dcgan")  # torch_gan_reference.py's
 
 
 def measure_reference(
@@ -142,9 +176,28 @@ def measure_reference(
     return json.loads(out.strip().splitlines()[-1])
 
 
+def measure_gan_reference(python: str, models: list[str], channels=(), steps: int = 200,
+                          repeats: int = 3) -> dict[str, float]:  # fmt: skip
+    """The torch mirrors' steps/s for the GANs of ``models`` `torch_gan_reference.py` has,
+    run by ``python`` with as many torch threads as this process may use cores."""
+    names = [m for m in models if m in GAN_REFERENCE_MODELS]
+    if not names:
+        return {}
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_gan_reference.py")
+    command = [python, script, "--models=" + ",".join(names), f"--steps={steps}",
+               f"--repeats={repeats}", f"--threads={len(os.sched_getaffinity(0))}"]  # fmt: skip
+    if channels:
+        command.append("--conv_channels=" + ",".join(str(c) for c in channels))
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    print(out.rstrip())
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--models", default=",".join(AUTOENCODER_NAMES))  # GANs: no rows yet
+    parser.add_argument(
+        "--models", default=",".join(AUTOENCODER_NAMES), help="any of genjax.models.MODEL_NAMES"
+    )
     parser.add_argument("--network", default="mlp", choices=("mlp", "conv"))
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument(
@@ -159,16 +212,25 @@ def main():
     )
     args = parser.parse_args()
     models = args.models.split(",")
+    unknown = [m for m in models if m not in MODEL_NAMES]
+    if unknown:
+        parser.error(f"unknown models {unknown}; known: {', '.join(MODEL_NAMES)}")
     channels = [int(c) for c in args.conv_channels.split(",") if c]
+    autoencoders = [m for m in models if m not in GAN_NAMES]
+    gans = [m for m in models if m in GAN_NAMES]
     if args.reference_python:
         reference = measure_reference(
-            args.reference_python, models, args.network, channels, args.steps, args.repeats
+            args.reference_python, autoencoders, args.network, channels, args.steps, args.repeats
+        )
+        reference.update(
+            measure_gan_reference(args.reference_python, gans, channels, args.steps, args.repeats)
         )
     else:
         reference = REFERENCE if args.network == "mlp" else {}
     dataset = data.load("fashion_mnist")
     print(f"jax {jax.__version__} on {jax.devices()[0].device_kind}, {os.cpu_count()} CPUs, "
-          f"network={args.network}, batch 100, {args.steps} steps")  # fmt: skip
+          f"network={args.network}, batch 100 (GANs: their configs'), {args.steps} steps, "
+          f"{len(os.sched_getaffinity(0))} usable cores")  # fmt: skip
     print(f"{'model':10s} {'k':>3s} {'bare':>8s} {'loop':>8s} {'outside':>8s} {'loop/bare':>9s}"
           f" {'vs ref':>7s} {'ref':>6s}")  # fmt: skip
     for name in models:
