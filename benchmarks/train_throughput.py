@@ -37,7 +37,11 @@ updates (WGAN-GP: 5 critic updates and 1 generator update). The reference, for
 ``gan``, ``wgan_gp`` and ``dcgan``, is `benchmarks/torch_gan_reference.py`: the same
 networks and steps written in plain PyTorch, measured in the same run with
 ``--reference_python`` (``--steps``, ``--repeats``; torch threads: the cores this
-process may run on); there are no stored rates for it.
+process may run on); there are no stored rates for it. The last three columns,
+``cpu:bare``, ``ref`` and ``vs ref``, are the bare rate and the GAN reference's in steps
+per CPU second of each process (`time.process_time`) and their ratio: on cores shared
+with other jobs they stay near the idle rates, where the wall-clock rates fall with the
+load and their ratio moves with it from one phase of the run to the next.
 """
 
 from __future__ import annotations
@@ -122,6 +126,12 @@ def config_for(name: str, network: str, steps: int, k: int, dataset_shape, conv_
 
 def bare_rate(config, dataset, steps: int) -> float:
     """Steps/s of the jitted k-step update alone, on one device, after compilation."""
+    return bare_rates(config, dataset, steps)[0]
+
+
+def bare_rates(config, dataset, steps: int) -> tuple[float, float]:
+    """`bare_rate` and the same steps per CPU second of this process (all its threads):
+    the rate an idle machine would give, near enough, when other jobs share the cores."""
     k = steps_per_dispatch(config)
     model = build_model(config.model, dataset.shape)
     optimizers = make_optimizers(config.optim, tuple(model.players), steps)
@@ -137,11 +147,11 @@ def bare_rate(config, dataset, steps: int) -> float:
     state, m = step(state, xs, key)  # compile
     jax.block_until_ready(m)
     calls = max(1, steps // k)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(calls):
         state, m = step(state, xs, key)
     jax.block_until_ready(m)
-    return calls * k / (time.perf_counter() - t0)
+    return calls * k / (time.perf_counter() - t0), calls * k / (time.process_time() - c0)
 
 
 def loop_rate(config, dataset) -> tuple[float, float]:
@@ -176,13 +186,15 @@ def measure_reference(
     return json.loads(out.strip().splitlines()[-1])
 
 
-def measure_gan_reference(python: str, models: list[str], channels=(), steps: int = 200,
-                          repeats: int = 3) -> dict[str, float]:  # fmt: skip
-    """The torch mirrors' steps/s for the GANs of ``models`` `torch_gan_reference.py` has,
-    run by ``python`` with as many torch threads as this process may use cores."""
+def measure_gan_reference(
+    python: str, models: list[str], channels=(), steps: int = 200, repeats: int = 3
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The torch mirrors' ``(steps/s, steps per CPU second)`` for the GANs of ``models``
+    `torch_gan_reference.py` has, run by ``python`` with as many torch threads as this
+    process may use cores."""
     names = [m for m in models if m in GAN_REFERENCE_MODELS]
     if not names:
-        return {}
+        return {}, {}
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_gan_reference.py")
     command = [python, script, "--models=" + ",".join(names), f"--steps={steps}",
                f"--repeats={repeats}", f"--threads={len(os.sched_getaffinity(0))}"]  # fmt: skip
@@ -190,7 +202,8 @@ def measure_gan_reference(python: str, models: list[str], channels=(), steps: in
         command.append("--conv_channels=" + ",".join(str(c) for c in channels))
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     print(out.rstrip())
-    return json.loads(out.strip().splitlines()[-1])
+    rates = json.loads(out.strip().splitlines()[-1])
+    return rates["wall"], rates["cpu"]
 
 
 def main():
@@ -218,13 +231,15 @@ def main():
     channels = [int(c) for c in args.conv_channels.split(",") if c]
     autoencoders = [m for m in models if m not in GAN_NAMES]
     gans = [m for m in models if m in GAN_NAMES]
+    reference_cpu = {}  # steps per CPU second (the GAN reference only)
     if args.reference_python:
         reference = measure_reference(
             args.reference_python, autoencoders, args.network, channels, args.steps, args.repeats
         )
-        reference.update(
-            measure_gan_reference(args.reference_python, gans, channels, args.steps, args.repeats)
+        gan_wall, reference_cpu = measure_gan_reference(
+            args.reference_python, gans, channels, args.steps, args.repeats
         )
+        reference.update(gan_wall)
     else:
         reference = REFERENCE if args.network == "mlp" else {}
     dataset = data.load("fashion_mnist")
@@ -232,18 +247,21 @@ def main():
           f"network={args.network}, batch 100 (GANs: their configs'), {args.steps} steps, "
           f"{len(os.sched_getaffinity(0))} usable cores")  # fmt: skip
     print(f"{'model':10s} {'k':>3s} {'bare':>8s} {'loop':>8s} {'outside':>8s} {'loop/bare':>9s}"
-          f" {'vs ref':>7s} {'ref':>6s}")  # fmt: skip
+          f" {'vs ref':>7s} {'ref':>6s} {'cpu:bare':>8s} {'ref':>6s} {'vs ref':>7s}")  # fmt: skip
     for name in models:
         for k in (int(v) for v in args.dispatch.split(",")):
             config = config_for(name, args.network, args.steps, k, dataset.shape, channels)
             # Best of several: other processes on a small machine only ever slow a run.
-            bare = max(bare_rate(config, dataset, args.steps) for _ in range(args.repeats))
+            runs = [bare_rates(config, dataset, args.steps) for _ in range(args.repeats)]
+            bare, bare_cpu = max(r[0] for r in runs), max(r[1] for r in runs)
             loop, outside = max(loop_rate(config, dataset) for _ in range(args.repeats))
             ref = reference.get(name)
             ratio = f"{loop / ref:6.2f}x {ref:6.2f}" if ref else "      -      -"
+            ref_cpu = reference_cpu.get(name)
+            cpu = f"{ref_cpu:6.2f} {bare_cpu / ref_cpu:6.2f}x" if ref_cpu else "     -       -"
             k = steps_per_dispatch(config)
             print(f"{name:10s} {k:3d} {bare:8.2f} {loop:8.2f} {outside:8.1%} {loop / bare:9.2f}"
-                  f" {ratio}", flush=True)  # fmt: skip
+                  f" {ratio} {bare_cpu:8.2f} {cpu}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
