@@ -13,6 +13,8 @@ lost k_t would show.
 
 Each case starts three processes (the uninterrupted and the killed run side by side, then
 the rerun), each with JAX's start-up and compilation: far above the ~20 s bar, hence slow.
+Measured on core 1 shared with 8-10 other jobs (load average 9-18): 8 min (GAN) to 20 min
+(BEGAN) per case; the whole file was not run to its end (2-3 h at that load).
 """
 
 import importlib
