@@ -22,6 +22,11 @@ trousers, dresses, sneakers, boots and bags, a few malformed; interpolations.png
 morphs smoothly between garments. On one GPU or TPU: about a minute (an estimate, not
 measured: no accelerator was available; at this size a step is bound by kernel
 launches, well under a millisecond each).
+
+Inception FID (measured, seed 0, ``experiments.evaluate --extractor=inception
+--num_samples=1000``; benchmarks/README.md): prior 94.4, GMM 73.9, against 1000 test
+images (two real sets of 1000 are 23.3 apart); the CWAE paper's 51.7 is at 10k samples
+with conv nets.
 """
 
 from experiments import common
