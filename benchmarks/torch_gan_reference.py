@@ -59,6 +59,7 @@ import time
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch_reference import SameConv  # the SAME-padded conv of the AE reference
 
 BATCH, SHAPE = 64, (1, 28, 28)
 MODELS = ("gan", "wgan_gp", "dcgan")
@@ -90,21 +91,6 @@ def mlp_critic(hidden=(512, 256)) -> nn.Module:
 
 def _bn(c: int) -> nn.BatchNorm2d:
     return nn.BatchNorm2d(c, eps=1e-5, momentum=0.1)
-
-
-def _same_pad(x, k: int, stride: int):
-    """Pad ``x: [b, c, h, w]`` as TensorFlow/flax SAME (the extra pixel after)."""
-    pads = []
-    for size in (x.shape[3], x.shape[2]):  # F.pad's order: last axis first
-        out = -(-size // stride)
-        total = max((out - 1) * stride + k - size, 0)
-        pads += [total // 2, total - total // 2]
-    return F.pad(x, pads)
-
-
-class SameConv(nn.Conv2d):
-    def forward(self, x):
-        return super().forward(_same_pad(x, self.kernel_size[0], self.stride[0]))
 
 
 class DCGANGenerator(nn.Module):
