@@ -63,7 +63,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from experiments import common
-from experiments.evaluate import evaluate_workdir, latest_checkpoint_step
+from experiments.evaluate import eval_json_name, evaluate_workdir, latest_checkpoint_step
 from experiments.tables import (
     COLUMNS as COLUMNS,  # the default table's columns, importable from here as before
 )
@@ -233,7 +233,7 @@ def compare(
                     if latest_checkpoint_step(workdir) is None:
                         evaluated.append({"model": name, "seed": seed, "notes": [failure]})
                         continue
-            metrics, written = evaluate_workdir(
+            metrics, _ = evaluate_workdir(
                 workdir,
                 num_samples=num_samples,
                 extractor=extractor,
@@ -241,7 +241,7 @@ def compare(
                 ex_post=ex_post,
                 two_stage_options=two_stage_options,
             )
-            log(f"[{tag}] wrote {written[0]}")
+            log(f"[{tag}] wrote {os.path.join(workdir, eval_json_name(extractor))}")
             if failure:
                 metrics["notes"] = [failure, *metrics["notes"]]
             evaluated.append({**metrics, "model": name, "seed": seed})
