@@ -127,8 +127,11 @@ def test_batch_chunks_give_the_same_values_and_grads(monkeypatch, transpose):
     """Patches over the bound: the batch (5, not a multiple of the chunk) runs in chunks."""
     x, kernel = _inputs(6, 6, 4, seed=11, b=5)
     # One example's patches: 9 output pixels x 16 taps x 3 channels x 8 bytes = 3456
-    # (stride 2); per parity of the transposed conv 36 x 4 x 3 x 8 = 3456 too.
-    monkeypatch.setattr(conv_impl, "MAX_PATCH_BYTES", 2 * 3456)
+    # (stride 2, im2col); the transposed conv is the transpose of the stride-2 conv
+    # [12, 12, 5] -> [6, 6, 3], whose im2col patches are 36 x 16 x 5 x 8 = 23040 bytes.
+    # A bound of two examples' patches: chunks of 2.
+    per_example = 23040 if transpose else 3456
+    monkeypatch.setattr(conv_impl, "MAX_PATCH_BYTES", 2 * per_example)
     calls = []
     real_map = lax.map
     monkeypatch.setattr(
