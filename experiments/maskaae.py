@@ -41,6 +41,8 @@ So the mask now prunes, but within 3,000 steps it stops at 19, far from the 8 th
 reports; the official run is 500,000 steps, its binarisation weight doubles only every
 14,400 steps at d = 32 (from 1/16), and its rates drop 5x at step 18,000. Whether our
 implementation reaches ~8 at that length is not measured.
+
+Not yet measured at full length: the numbers above come from shorter runs.
 """
 
 from experiments import common
