@@ -17,8 +17,9 @@ lax.scan are slow on XLA:CPU).
 Expect (measured, seed 0, the default command; the run pinned to one core of this
 project's 2-core CPU while other jobs shared the other, load average ~10): 18 min 38 s
 wall time, 1.5 steps/s after 23 s of compilation. Held-out critic adversarial
-0.75 (mean critic logits 0.95 on real images and -1.26 on samples). Evaluation (``experiments.evaluate``, 2000 samples
-against 2000 test images, genjax classifier features): fd_classifier 50.5, KID 6.4,
+0.75 (mean critic logits 0.95 on real images and -1.26 on samples). Evaluation
+(``experiments.evaluate``, 2000 samples against 2000 test images, genjax classifier
+features): fd_classifier 50.5, KID 6.4,
 precision 0.24, recall 0.70, all 10 classes (class_kl 0.013; real test images 0.001):
 better FD than the MLP GANs' (experiments/gan.py, 20k steps: 191) after a tenth of
 the steps, with the opposite trade-off: high recall, low precision. samples.png:
