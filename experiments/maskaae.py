@@ -38,9 +38,11 @@ loose. ``num_active`` at steps 250 / 500 / 1000 / 1500 / 2000 / 2500 / 3000:
   32 active after 3,000 steps (experiments/latent_study.py).
 
 So the mask now prunes, but within 3,000 steps it stops at 19, far from the 8 the paper
-reports; the official run is 500,000 steps, its binarisation weight doubles only every
-14,400 steps at d = 32 (from 1/16), and its rates drop 5x at step 18,000. Whether our
-implementation reaches ~8 at that length is not measured.
+reports; the official run is 500,000 steps and its binarisation weight doubles only
+every 14,400 steps at d = 32 (from 1/16). (Its "rate drop" at step 18,000 scales the
+losses of an RMSProp optimiser, which leaves the updates as they were; see
+genjax/models/autoencoders/maskaae.py.) Whether our implementation reaches ~8 at that
+length is not measured.
 
 Not yet measured at full length: the numbers above come from shorter runs.
 """
