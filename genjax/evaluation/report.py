@@ -2,7 +2,8 @@
 
 `evaluate_model` = `model_outputs` (encode, decode and sample in eval mode, in
 fixed-size jitted batches) followed by `output_metrics` (reconstruction error,
-latent statistics, sample quality of prior and GMM samples). A generator without
+latent statistics, and `genjax.evaluation.sample_metrics` of the prior's, the GMM's
+and any ex-post sampler's samples). A generator without
 an encoder (a GAN, `genjax.models.base.is_autoencoder` false) gets sample quality
 of its samples only (the ``prior`` ones), and every model the class coverage of its
 samples as the evaluation classifier sees them (mode collapse made visible). The figures of
@@ -25,13 +26,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from genjax.evaluation.classifier import FeaturesFn, sample_quality
-from genjax.evaluation.extractors import resolve_extractor
-from genjax.evaluation.feature_cache import cached_features
-from genjax.evaluation.frechet import frechet_distance
+from genjax.evaluation.classifier import FeaturesFn
 from genjax.evaluation.gmm import GMM, fit_gmm, gmm_log_prob, sample_gmm
-from genjax.evaluation.inception import InceptionExtractor
 from genjax.evaluation.latent import latent_statistics
+from genjax.evaluation.sample_metrics import sample_metrics
 from genjax.evaluation.samplers import ex_post_codes, model_prior_codes
 from genjax.models.base import is_autoencoder
 
@@ -274,45 +272,6 @@ def check_ex_post(ex_post: str | Sequence[str]) -> tuple[str, ...]:
     return names
 
 
-MIN_CLASS_FRACTION = 0.01
-
-
-def class_coverage(
-    labels, num_classes: int, *, min_fraction: float = MIN_CLASS_FRACTION
-) -> tuple[int, float]:
-    """``(classes, kl)`` of predicted ``labels: [n]`` ints in ``[0, num_classes)``:
-    how many classes hold at least ``min_fraction`` of the labels (1% by default, a
-    tenth of a class's share among 10 uniform classes: stray misclassified samples of a
-    collapsed generator do not count), and ``KL(p ‖ uniform) = Σ_k p_k log(K p_k)`` of
-    the label histogram ``p`` (0 for uniform classes, ``log K`` when all are one class).
-
-    >>> classes, kl = class_coverage(np.array([0, 0, 1, 1]), 4)
-    >>> classes, round(kl, 4)  # two of four classes, KL = log 2
-    (2, 0.6931)
-    """
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or labels.size == 0:
-        raise ValueError(f"labels must be a non-empty [n] array, got shape {labels.shape}")
-    p = np.bincount(labels, minlength=num_classes)[:num_classes] / labels.size
-    kl = float(np.sum(p[p > 0] * np.log(num_classes * p[p > 0])))
-    return int(np.sum(p >= min_fraction)), kl
-
-
-def _class_metrics(features, samplers) -> dict[str, Any]:
-    """``num_classes_<name>``, ``class_kl_<name>`` for each ``(name, images)``, when the
-    extractor is a classifier (has ``logits``); else nothing."""
-    logits_fn = getattr(features, "logits", None)
-    if not callable(logits_fn):
-        return {}
-    metrics = {}
-    for name, images in samplers:
-        logits = np.asarray(logits_fn(np.clip(images, 0.0, 1.0)))  # [n, K]
-        classes, kl = class_coverage(np.argmax(logits, axis=-1), logits.shape[-1])
-        metrics[f"num_classes_{name}"] = classes
-        metrics[f"class_kl_{name}"] = kl
-    return metrics
-
-
 def output_metrics(
     outputs: ModelOutputs,
     *,
@@ -367,70 +326,21 @@ def output_metrics(
             "num_samples": m,
             **outputs.gmm_info,
         }
-    features, description, notes = resolve_extractor(
-        extractor, outputs.x_real.shape[1:], dataset_name
-    )
-    if features is not None:
-        metrics["feature_extractor"] = description
-        inception = isinstance(features, InceptionExtractor)
-        real_features = train_features = None
-        if inception:
-            # The reference features: minutes of CPU for 10k images, the same for every
-            # model evaluated on this dataset, so kept on disk (`cached_features`).
-            def reference(images, split):
-                return cached_features(
-                    features,
-                    images,
-                    dataset=dataset_name or "unnamed",
-                    split=split,
-                    weights_sha256=features.info.get("weights_sha256", "user-params"),
-                )
-
-            real_features = reference(outputs.x_real, "test")
-            if outputs.x_train is not None:
-                train_features = reference(outputs.x_train, "train")
-                metrics["fid_real_test_vs_train"] = frechet_distance(train_features, real_features)
-        k_prior, k_gmm = jax.random.split(key)
-        samplers = [("prior", outputs.x_prior, k_prior)]
-        if outputs.x_gmm is not None:
-            samplers.append(("gmm", outputs.x_gmm, k_gmm))
-        for kind, (_, images) in (outputs.ex_post or {}).items():
-            samplers.append((kind, images, jax.random.fold_in(key, 1 + EX_POST.index(kind))))
-        for sampler, images, k in samplers:
-            # Decoders without a sigmoid stray outside [0, 1]; saved images are clipped
-            # too, so the features see what a reader sees.
-            images = np.clip(images, 0.0, 1.0)
-            fake_features = np.asarray(features(images)) if inception else None
-            quality = sample_quality(
-                outputs.x_real,
-                images,
-                extractor=features,
-                key=k,
-                name="inception" if inception else "classifier",
-                real_features=real_features,
-                fake_features=fake_features,
-            )
-            if train_features is not None:
-                metrics[f"fid_{sampler}_train"] = frechet_distance(train_features, fake_features)
-            for name, value in quality.items():
-                # fd_classifier -> fd_classifier_prior, kid_classifier_std ->
-                # kid_classifier_prior_std, precision_classifier -> precision_prior;
-                # with Inception: fd_inception -> fid_prior, kid_inception -> kid_prior.
-                if inception and name.startswith(("fd_inception", "kid_inception")):
-                    name = name.replace("fd_inception", "fid").replace("kid_inception", "kid")
-                if name.startswith(("fd_", "kid_", "fid", "kid")):
-                    std = "_std" if name.endswith("_std") else ""
-                    metrics[f"{name.removesuffix('_std')}_{sampler}{std}"] = value
-                else:
-                    suffix = "_inception" if inception else "_classifier"
-                    metrics[f"{name.removesuffix(suffix)}_{sampler}"] = value
-        metrics.update(
-            _class_metrics(
-                features,
-                [("real", outputs.x_real), *((name, images) for name, images, _ in samplers)],
-            )
+    k_prior, k_gmm = jax.random.split(key)
+    samplers = [("prior", outputs.x_prior, k_prior)]
+    if outputs.x_gmm is not None:
+        samplers.append(("gmm", outputs.x_gmm, k_gmm))
+    for kind, (_, images) in (outputs.ex_post or {}).items():
+        samplers.append((kind, images, jax.random.fold_in(key, 1 + EX_POST.index(kind))))
+    metrics.update(
+        sample_metrics(
+            np.asarray(outputs.x_real),
+            samplers,
+            extractor=extractor,
+            dataset_name=dataset_name,
+            x_train=outputs.x_train,
         )
-    metrics["notes"] = notes
+    )
     return metrics
 
 

@@ -15,8 +15,8 @@ from genjax.evaluation import (
     kernel_inception_distance,
     output_metrics,
 )
+from genjax.evaluation.extractors import resolve_extractor
 from genjax.evaluation.inception import InceptionExtractor
-from genjax.evaluation.report import resolve_extractor
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -14,7 +14,8 @@ from PIL import Image
 
 from experiments import evaluate
 from genjax.evaluation import evaluate_model, save_latent_scatter, save_norm_histogram
-from genjax.evaluation.report import resolve_extractor, scalar_metrics
+from genjax.evaluation.extractors import resolve_extractor
+from genjax.evaluation.report import scalar_metrics
 from genjax.training import train_and_evaluate
 
 FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
