@@ -170,13 +170,16 @@ def measure_reference(
     repeats: int = 3,
 ) -> dict[str, float]:  # fmt: skip
     """The reference's steps/s for ``models`` it has, from `torch_reference.py` run by
-    ``python``: pythae's MLPs, or (``network="conv"``) the mirror of our DCGAN nets."""
+    ``python`` with as many torch threads as this process may use cores: pythae's MLPs,
+    or (``network="conv"``) the mirror of our DCGAN nets."""
     known = REFERENCE if network == "mlp" else CONV_REFERENCE_MODELS
     names = [m for m in models if m in known]
     if not names:
         return {}
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_reference.py")
-    command = [python, script, "--models=" + ",".join(names), f"--network={network}"]
+    # As many torch threads as this process may use cores (taskset), as our side.
+    command = [python, script, "--models=" + ",".join(names), f"--network={network}",
+               f"--threads={len(os.sched_getaffinity(0))}"]  # fmt: skip
     if network == "conv":
         command += [f"--steps={steps}", "--warmup=2", f"--repeats={repeats}"]
         if channels:
