@@ -186,7 +186,9 @@ def write_figures(directory, outputs) -> list[str]:
         paths += [
             save_reconstructions(join("reconstructions.png"), outputs.x_shown, outputs.x_shown_rec),
             save_image_grid(
-                join("samples_prior.png"), outputs.x_prior[:n], title="decoded prior draws N(0, I)"
+                join("samples_prior.png"),
+                outputs.x_prior[:n],
+                title="decoded draws of the model's prior",
             ),
             save_image_grid(join("samples_gmm.png"), outputs.x_gmm[:n], title=gmm_title),
         ]
