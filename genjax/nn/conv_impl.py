@@ -45,6 +45,7 @@ from jax import lax
 CONV_IMPLS = ("auto", "xla", "matmul")
 CONV_IMPL_ENV = "GENJAX_CONV_IMPL"
 MAX_PATCH_BYTES = 256 * 2**20
+WINOGRAD_MIN_CHANNELS = 32
 _NHWC = ("NHWC", "HWIO", "NHWC")
 
 
@@ -108,6 +109,18 @@ def _geometry(size: int, k: int, stride: int, padding: str) -> tuple[int, int, i
     raise ValueError(f"padding={padding!r}; expected 'SAME' or 'VALID'")
 
 
+def _use_winograd(k: tuple[int, int], stride: int, padding: str, c: int, c_out: int) -> bool:
+    """Winograd for the DCGAN convs (4x4, stride 2, SAME) when both channel counts are
+    wide enough for its nine products to run at matmul speed (not the first conv of
+    an encoder on 1 or 3 channels, where the patches are small anyway)."""
+    return (
+        k == (4, 4)
+        and stride == 2
+        and padding == "SAME"
+        and min(4 * c, c_out) >= WINOGRAD_MIN_CHANNELS
+    )
+
+
 def _use_col2im(c: int, c_out: int) -> bool:
     """col2im when the output is much narrower than the input (the decoders' last
     conv to 1 or 3 channels): its patches are ``in_pixels * k² * c_out``, im2col's
@@ -141,6 +154,60 @@ def _col2im_conv(xp, kernel, stride, oh, ow):
     return y  # [b, oh, ow, c_out]
 
 
+# Winograd F(2, 2) for the 2-tap correlation y_i = d_i g_0 + d_{i+1} g_1, two outputs
+# from three inputs with three products instead of four (Lavin & Gray 2016, the points
+# 0, 1 and infinity): y = A^T [(G g) * (B^T d)]. Every entry is 0 or +-1, so it rounds
+# no worse than the direct sum.
+_WINOGRAD_BT = ((1, -1, 0), (0, 1, 0), (0, -1, 1))
+_WINOGRAD_G = ((1, 0), (1, 1), (0, 1))
+_WINOGRAD_AT = ((1, 1, 0), (0, 1, 1))
+
+
+def _combine(parts, matrix, axis):
+    """``stack_i Σ_j matrix[i][j] parts[j]`` along ``axis`` (±1 and 0 entries: adds)."""
+    rows = []
+    for coefficients in matrix:
+        terms = [p if a == 1 else -p for a, p in zip(coefficients, parts, strict=True) if a]
+        rows.append(sum(terms[1:], terms[0]))
+    return jnp.stack(rows, axis=axis)
+
+
+def _pairs(x, axis: int, tiles: int):
+    """The three slices ``x[2t + j]``, ``j = 0, 1, 2``, ``t < tiles``, along ``axis``."""
+    return [lax.slice_in_dim(x, j, j + 2 * tiles - 1, 2, axis) for j in range(3)]
+
+
+def _winograd_conv2x2(xp, kernel2):
+    """``xp: [b, 2n + 1, 2m + 1, c]``, ``kernel2: [2, 2, c, c_out]`` -> the VALID
+    stride-1 correlation ``[b, 2n, 2m, c_out]`` by Winograd F(2x2, 2x2): per tile of
+    2x2 outputs, ``Y = A^T [Σ_c (G g G^T) * (B^T D B)] A`` over the 3x3 input tile
+    ``D``: nine ``[b n m, c] @ [c, c_out]`` products, where the direct sum has sixteen."""
+    b, hp, wp, _ = xp.shape
+    n, m = (hp - 1) // 2, (wp - 1) // 2
+    v = _combine(_pairs(xp, 1, n), _WINOGRAD_BT, 0)  # [3, b, n, wp, c]
+    v = _combine(_pairs(v, 3, m), _WINOGRAD_BT, 1)  # [3, 3, b, n, m, c]
+    u = _combine([kernel2[0], kernel2[1]], _WINOGRAD_G, 0)  # [3, 2, c, c_out]
+    u = _combine([u[:, 0], u[:, 1]], _WINOGRAD_G, 1)  # [3, 3, c, c_out]
+    prod = jnp.einsum("xybnmc,xyco->xybnmo", v, u)  # [3, 3, b, n, m, c_out]
+    y = _combine(list(prod), _WINOGRAD_AT, 0)  # [2, 3, b, n, m, c_out]
+    y = _combine([y[:, j] for j in range(3)], _WINOGRAD_AT, 1)  # [2, 2, b, n, m, c_out]
+    return y.transpose(2, 3, 0, 4, 1, 5).reshape(b, 2 * n, 2 * m, -1)
+
+
+def _winograd_conv(xp, kernel, oh, ow):
+    """The 4x4 stride-2 correlation of the padded ``xp: [b, 2 oh + 2, 2 ow + 2, c]`` as
+    a 2x2 stride-1 one on `space_to_depth` (``xs[i, j, (p, q, c)] = xp[2i + p, 2j + q,
+    c]``, ``k2[a, b, (p, q, c)] = kernel[2a + p, 2b + q, c]``), by `_winograd_conv2x2`
+    on outputs padded to even sizes."""
+    c, c_out = kernel.shape[2:]
+    eh, ew = oh + oh % 2, ow + ow % 2
+    xp = jnp.pad(xp, ((0, 0), (0, 2 * (eh - oh)), (0, 2 * (ew - ow)), (0, 0)))
+    xs = space_to_depth(xp)  # [b, eh + 1, ew + 1, 4c]
+    k2 = kernel.reshape(2, 2, 2, 2, c, c_out).transpose(0, 2, 1, 3, 4, 5)
+    y = _winograd_conv2x2(xs, k2.reshape(2, 2, 4 * c, c_out))
+    return y[:, :oh, :ow]
+
+
 def _matmul_conv(x, kernel, stride: int, padding: str):
     b, h, w, c = x.shape
     kh, kw, _, c_out = kernel.shape
@@ -149,12 +216,20 @@ def _matmul_conv(x, kernel, stride: int, padding: str):
         _geometry(w, kw, stride, padding),
     )
     col2im = _use_col2im(c, c_out)
-    per_example = (h + ph0 + ph1) * (w + pw0 + pw1) * c_out if col2im else oh * ow * c
-    patch_bytes = per_example * kh * kw * jnp.dtype(x.dtype).itemsize
+    winograd = not col2im and _use_winograd((kh, kw), stride, padding, c, c_out)
+    if winograd:  # the transformed input: 3x3 per tile of 2x2 outputs, 4c channels
+        per_example = 9 * ((oh + 1) // 2) * ((ow + 1) // 2) * 4 * c
+    elif col2im:
+        per_example = (h + ph0 + ph1) * (w + pw0 + pw1) * c_out * kh * kw
+    else:
+        per_example = oh * ow * c * kh * kw
+    patch_bytes = per_example * jnp.dtype(x.dtype).itemsize
 
     @jax.checkpoint  # keep x, not the patches, between the forward and backward passes
     def conv(x, kernel):
         xp = jnp.pad(x, ((0, 0), (ph0, ph1), (pw0, pw1), (0, 0)))
+        if winograd:
+            return _winograd_conv(xp, kernel, oh, ow)
         return (_col2im_conv if col2im else _im2col_conv)(xp, kernel, stride, oh, ow)
 
     chunk = max(1, MAX_PATCH_BYTES // max(patch_bytes, 1))

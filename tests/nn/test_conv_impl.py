@@ -122,15 +122,68 @@ def test_forward_mode_and_second_order(col2im):
     np.testing.assert_allclose(hvp(ours), hvp(ref), rtol=1e-9, atol=1e-9)
 
 
+WINOGRAD_CASES = [  # h, w, c, c_out: even and odd outputs (padded to even tiles)
+    (8, 8, 3, 5), (7, 7, 3, 5), (6, 10, 2, 4), (1, 1, 3, 5),
+    pytest.param(5, 9, 2, 3, marks=SLOW), pytest.param(2, 2, 3, 5, marks=SLOW),
+]  # fmt: skip
+
+
+@pytest.fixture
+def winograd_calls(monkeypatch):
+    """Every 4x4 stride-2 SAME conv through Winograd, whatever its channels; the calls."""
+    monkeypatch.setattr(conv_impl, "WINOGRAD_MIN_CHANNELS", 1)
+    calls = []
+    real = conv_impl._winograd_conv2x2
+    monkeypatch.setattr(
+        conv_impl, "_winograd_conv2x2", lambda xp, k: calls.append(xp.shape) or real(xp, k)
+    )
+    return calls
+
+
+@pytest.mark.parametrize("h,w,c,c_out", WINOGRAD_CASES)
 @pytest.mark.parametrize("transpose", [False, True])
-def test_batch_chunks_give_the_same_values_and_grads(monkeypatch, transpose):
+def test_winograd_conv_and_transpose_equal_lax(winograd_calls, h, w, c, c_out, transpose):
+    x, kernel = _inputs(h, w, 4, c, c_out, seed=5 + h)
+    if transpose:
+        fn = lambda x, kernel: gnn.conv2d_transpose(x, kernel, impl="matmul")  # noqa: E731
+        _assert_same_values_and_grads(fn, _lax_transpose, x, kernel)
+    else:
+        _assert_same_values_and_grads(
+            lambda x, kernel: gnn.conv2d(x, kernel, 2, impl="matmul"),
+            lambda x, kernel: lax.conv_general_dilated(
+                x, kernel, (2, 2), "SAME", dimension_numbers=NHWC
+            ),
+            x,
+            kernel,
+        )
+    assert winograd_calls  # the check went through the Winograd form
+
+
+def test_winograd_is_used_for_wide_dcgan_convs_only():
+    use = conv_impl._use_winograd
+    assert use((4, 4), 2, "SAME", 128, 256)  # a DCGAN encoder's second conv
+    assert use((4, 4), 2, "SAME", 256, 128)  # a decoder's transposed conv, transposed
+    assert not use((4, 4), 2, "SAME", 1, 128)  # the first conv, on one channel
+    assert not use((4, 4), 2, "SAME", 128, 8)
+    assert not use((3, 3), 2, "SAME", 128, 256)
+    assert not use((4, 4), 1, "SAME", 128, 256)
+    assert not use((4, 4), 2, "VALID", 128, 256)
+
+
+@pytest.mark.parametrize("winograd", [False, True])
+@pytest.mark.parametrize("transpose", [False, True])
+def test_batch_chunks_give_the_same_values_and_grads(monkeypatch, transpose, winograd):
     """Patches over the bound: the batch (5, not a multiple of the chunk) runs in chunks."""
     x, kernel = _inputs(6, 6, 4, seed=11, b=5)
     # One example's patches: 9 output pixels x 16 taps x 3 channels x 8 bytes = 3456
     # (stride 2, im2col); the transposed conv is the transpose of the stride-2 conv
     # [12, 12, 5] -> [6, 6, 3], whose im2col patches are 36 x 16 x 5 x 8 = 23040 bytes.
+    # Winograd's transformed input: 9 x (2 x 2 tiles) x 12 channels x 8 = 3456 bytes;
+    # transposed 9 x (3 x 3 tiles) x 20 channels x 8 = 12960.
     # A bound of two examples' patches: chunks of 2.
-    per_example = 23040 if transpose else 3456
+    if winograd:
+        monkeypatch.setattr(conv_impl, "WINOGRAD_MIN_CHANNELS", 1)
+    per_example = {False: 3456, True: 12960 if winograd else 23040}[transpose]
     monkeypatch.setattr(conv_impl, "MAX_PATCH_BYTES", 2 * per_example)
     calls = []
     real_map = lax.map
