@@ -7,8 +7,11 @@ kernels, flax's conventions), with the same parameters, by one of ``CONV_IMPLS``
   right choice on GPU and TPU;
 - ``"matmul"``: slices of the padded input and one matrix product per convolution
   (im2col), or one product then shifted sums when the output is much narrower than
-  the input (col2im); the transposed conv as the linear transpose of a stride-2
-  such conv (one product per pass, col2im forward, im2col backward);
+  the input (col2im); the 4x4 stride-2 SAME convs of DCGAN networks with at least
+  ``WINOGRAD_MIN_CHANNELS`` channels by `space_to_depth` and Winograd's F(2x2, 2x2)
+  (nine products of ``[b·tiles, 4c] @ [4c, c_out]`` per 2x2 output tile where im2col
+  spends the FLOPs of sixteen); the transposed conv as the linear transpose of a
+  stride-2 such conv (so it inherits whichever of these that conv uses);
 - ``"auto"`` (default): the ``GENJAX_CONV_IMPL`` environment variable if it is set
   (to ``xla`` or ``matmul``), else ``matmul`` on CPU and ``xla`` elsewhere. An
   explicit ``"xla"`` or ``"matmul"`` argument wins over the variable.
@@ -24,11 +27,24 @@ batch 100, float32, jax 0.10.2 on this 2-core CPU (loaded by other jobs; best of
 
 One pinned, heavily shared core (CPU seconds of this process, 1 run each), 14x14x512 ->
 256 transposed, forward + both gradients: matmul as four per-parity convs 7.7 s, as the
-transpose of the strided conv (now) 4.8 s; torch 2.13 (1 thread) 6.6 s.
+transpose of the strided conv 4.8 s; torch 2.13 (1 thread) 6.6 s.
+
+Winograd (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016):
+a 4x4 stride-2 conv is a 2x2 stride-1 conv of the space-to-depth input (4c channels);
+F(2x2, 2x2) computes its 2x2 output tiles from 3x3 input tiles with 9 channel products
+instead of 16 (transforms with 0/±1 entries only: float64 results agree with lax to
+1e-13). Odd outputs are padded to even tiles (7x7 costs 8x8). Forward + both
+gradients, batch 100, best of 3, Dec 2026, CPU seconds of this process on one pinned
+core shared with the test suite: 8x8x256 -> 512 conv 0.33 s im2col / 0.25 s Winograd;
+transposed 7x7x1024 -> 512 3.3 / 3.0 s (the odd 7x7 wastes most of the gain) and
+14x14x512 -> 256 3.8 / 2.5 s. Torch 2.13 (1 thread) on the same three, wall clock on a
+core of its own: 0.42, 6.2 and 4.4 s. F(4x4, 2x2) (points 0, ±1, 1/2) was tried too: no faster here (more
+transform work, 2e-4 float32 error against 3e-5).
 
 Memory. The matmul form materialises a patches tensor: ``out_pixels * k² * c_in``
 numbers per example for im2col, ``in_pixels * k² * c_out`` for col2im (whichever the
-rule in `_use_col2im` picks). It is computed under ``jax.checkpoint``, so the backward
+rule in `_use_col2im` picks), ``9/4 * out_pixels * 4 c_in`` (even-padded) for Winograd's
+transformed tiles. It is computed under ``jax.checkpoint``, so the backward
 pass recomputes it instead of keeping it alive between the passes, and a convolution
 whose patches would exceed ``MAX_PATCH_BYTES`` (256 MiB) runs over chunks of the batch
 (``lax.map``), so that one convolution never holds more than that bound of patches.
