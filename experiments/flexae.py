@@ -7,15 +7,17 @@ critic 16-512x3-1 with 5 updates a step. Budget: 30,000 steps of 100 (50 epochs)
 1e-3 with cosine decay for the autoencoder, Adam 1e-4 (b1 0.5, b2 0.9) for the critic
 and the prior. Samples (samples.png) are decoded draws of the learned prior.
 
-Timing (measured Dec 2026 on this project's 2-core CPU under heavy sharing, load average
-13-22, so noisy): a short run of 250 steps ran at 2.5 steps/s; experiments/vae.py under
-the same load ran 6.7 steps/s (it runs 130 steps/s, 4 min for 30,000 steps, at load ~4).
-Extrapolated from that ratio, not measured: about 10-12 min (5 critic updates a step)
-for the 30,000 steps at load ~4.
+Timing (measured Dec 2026): 6.6 steps/s on one pinned core of this project's 2-core
+CPU while the test suite used the other (load average ~5), so about 75 min for the
+30,000 steps on such a core (the 5 critic updates a step and the prior's updates
+dominate; the VAE runs ~8x faster on the same core). The earlier "10-12 min"
+extrapolation from a loaded short run was wrong.
 
 Expect: rec_error near the plain autoencoder's at latent_dim 16 and prior samples better
-than an AE's N(0, I) samples. After 250 steps (measured): rec_error 17.5, critic w1
-1.75. Not yet measured at full length."""
+than an AE's N(0, I) samples. Measured, the run above stopped at step 9,000 (resumable;
+its rate had settled): held-out rec_error 9.14 / 8.38 / 8.02 at steps 3,000 / 6,000 /
+9,000, critic w1 0.86 / 0.64 / 0.59 (the learned prior closing in on the codes). Not yet
+measured at full length."""
 
 from experiments import common
 
