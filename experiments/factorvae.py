@@ -7,11 +7,11 @@ Network: the VAE's MLP 784-512-(2x10) / 10-512-784 and the paper's discriminator
 VAE, Adam 1e-4 (b1 0.5, b2 0.9) for the discriminator, constant. Budget: 30,000 steps
 of 100 (50 epochs).
 
-Timing (measured Dec 2026 on this project's 2-core CPU under heavy sharing, load average
-13-22, so noisy): a short run of 1000 steps ran at 1.7 steps/s; experiments/vae.py under
-the same load ran 6.7 steps/s (it runs 130 steps/s, 4 min for 30,000 steps, at load ~4).
-Extrapolated from that ratio, not measured: about 15-20 min (the paper's 6 x 1000
-discriminator dominates) for the 30,000 steps at load ~4.
+Timing (measured Dec 2026): 5.4 steps/s over the first 600 steps on one pinned core of
+this project's 2-core CPU (a benchmark on the other core), so about 90 min for the
+30,000 steps on such a core, not the 15-20 min extrapolated earlier from a loaded short
+run. The paper's discriminator is the cost: ~5M parameters, updated on 2 x 100 codes
+and evaluated again in the VAE's TC term, ~10 GFLOP a step against the VAE's ~0.5.
 
 Expect: the discriminator near chance (d_joint, d_product about 0.5)
 and the held-out tc near 0. After 1,000 steps (measured):
