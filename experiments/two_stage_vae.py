@@ -11,11 +11,10 @@ Killed in either phase, the same command resumes (tested in
 tests/models/test_two_stage_vae.py). Samples (samples.png, ``sample``) go through the
 second stage.
 
-Timing (measured Dec 2026 on this project's 2-core CPU under heavy sharing, load average
-13-22, so noisy): a short run of 250 steps ran at 2.2 steps/s; experiments/vae.py under
-the same load ran 6.7 steps/s (it runs 130 steps/s, 4 min for 30,000 steps, at load ~4).
-Extrapolated from that ratio, not measured: about 12-15 min (the 3 x 1024 second stage)
-for the 30,000 steps at load ~4.
+Timing (measured Dec 2026): 13.2 steps/s over the first 4,200 steps of phase 1 on one
+core of this project's 2-core CPU (a benchmark on the other core), so about 40 min for
+the 30,000 steps on such a core (the second stage's 3 x 1024 MLPs dominate; phase 2
+trains it alone), not the 12-15 min extrapolated earlier from a loaded short run.
 
 Expect: stage-1 rec_error near the VAE's or below (learned gamma), a held-out
 ``stage2_neg_elbo`` far below the stage-1 kl, and samples sharper than the VAE's prior
