@@ -38,8 +38,8 @@ gradients, batch 100, best of 3, Dec 2026, CPU seconds of this process on one pi
 core shared with the test suite: 8x8x256 -> 512 conv 0.33 s im2col / 0.25 s Winograd;
 transposed 7x7x1024 -> 512 3.3 / 3.0 s (the odd 7x7 wastes most of the gain) and
 14x14x512 -> 256 3.8 / 2.5 s. Torch 2.13 (1 thread) on the same three, wall clock on a
-core of its own: 0.42, 6.2 and 4.4 s. F(4x4, 2x2) (points 0, ±1, 1/2) was tried too: no faster here (more
-transform work, 2e-4 float32 error against 3e-5).
+core of its own: 0.42, 6.2 and 4.4 s. F(4x4, 2x2) (points 0, ±1, 1/2) was tried too: no
+faster here (more transform work, 2e-4 float32 error against 3e-5).
 
 Memory. The matmul form materialises a patches tensor: ``out_pixels * k² * c_in``
 numbers per example for im2col, ``in_pixels * k² * c_out`` for col2im (whichever the

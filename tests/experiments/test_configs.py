@@ -59,7 +59,7 @@ def test_config_trains_a_few_steps(name, tmp_path):
     assert f"python -m experiments.run --config=experiments/{name}.py" in module.__doc__
     config = module.get_config()
     assert config.model.name == name and config.data.source == "fashion_mnist"
-    if name == "wgan":  # 100 critic updates per warm-up step: 5 are enough to smoke-test
+    if name in ("wgan", "mmd_gan"):  # 100 critic updates per warm-up step: 6 smoke-test it
         config.model.warmup_critic_updates = 6
     state, metrics = train_and_evaluate(shrink(config), str(tmp_path))
     assert int(state.step) == 4

@@ -17,6 +17,7 @@ from genjax.training.step import batches_per_step, make_multi_step
 NAMES = ["ebgan", "began", "infogan", "gmmn", "mmd_gan"]
 
 
+@pytest.mark.slow  # tests/experiments/test_configs.py trains each of these configs
 @pytest.mark.parametrize("name", NAMES)
 def test_config_runs_a_few_jitted_steps(name):
     module = importlib.import_module(f"experiments.{name}")

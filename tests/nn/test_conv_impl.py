@@ -53,9 +53,12 @@ SLOW = pytest.mark.slow  # more of the same geometry; the default run keeps it s
 CONV_CASES = [  # (h, w, k, stride, padding, c, c_out): even/odd sizes and kernels,
     # im2col (c_out >= c / 4) and col2im (c_out < c / 4) products
     (8, 8, 4, 2, "SAME", 3, 5), (7, 7, 4, 2, "SAME", 3, 5), (1, 1, 4, 2, "SAME", 3, 5),
-    (9, 6, 3, 2, "SAME", 3, 5), (9, 7, 3, 2, "VALID", 3, 5), (6, 6, 5, 2, "VALID", 2, 3),
-    (7, 6, 4, 1, "SAME", 3, 5), (6, 5, 4, 1, "VALID", 3, 5), (7, 6, 4, 1, "SAME", 8, 1),
-    (6, 6, 3, 1, "SAME", 8, 2), (7, 7, 4, 2, "SAME", 8, 1),
+    (9, 7, 3, 2, "VALID", 3, 5), (7, 6, 4, 1, "SAME", 3, 5), (7, 6, 4, 1, "SAME", 8, 1),
+    (7, 7, 4, 2, "SAME", 8, 1),
+    pytest.param(9, 6, 3, 2, "SAME", 3, 5, marks=SLOW),
+    pytest.param(6, 6, 5, 2, "VALID", 2, 3, marks=SLOW),
+    pytest.param(6, 5, 4, 1, "VALID", 3, 5, marks=SLOW),
+    pytest.param(6, 6, 3, 1, "SAME", 8, 2, marks=SLOW),
     pytest.param(2, 2, 4, 2, "SAME", 3, 5, marks=SLOW),
     pytest.param(5, 5, 5, 2, "SAME", 2, 3, marks=SLOW),
     pytest.param(8, 8, 4, 2, "VALID", 3, 5, marks=SLOW),
@@ -123,9 +126,26 @@ def test_forward_mode_and_second_order(col2im):
 
 
 WINOGRAD_CASES = [  # h, w, c, c_out: even and odd outputs (padded to even tiles)
-    (8, 8, 3, 5), (7, 7, 3, 5), (6, 10, 2, 4), (1, 1, 3, 5),
+    (7, 7, 3, 5), (6, 10, 2, 4),
+    pytest.param(8, 8, 3, 5, marks=SLOW), pytest.param(1, 1, 3, 5, marks=SLOW),
     pytest.param(5, 9, 2, 3, marks=SLOW), pytest.param(2, 2, 3, 5, marks=SLOW),
 ]  # fmt: skip
+
+
+def _check_stride2_same(x, kernel, transpose: bool):
+    """The matmul 4x4 stride-2 SAME conv (or transposed conv) against lax's."""
+    if transpose:
+        fn = lambda x, kernel: gnn.conv2d_transpose(x, kernel, impl="matmul")  # noqa: E731
+        _assert_same_values_and_grads(fn, _lax_transpose, x, kernel)
+    else:
+        _assert_same_values_and_grads(
+            lambda x, kernel: gnn.conv2d(x, kernel, 2, impl="matmul"),
+            lambda x, kernel: lax.conv_general_dilated(
+                x, kernel, (2, 2), "SAME", dimension_numbers=NHWC
+            ),
+            x,
+            kernel,
+        )
 
 
 @pytest.fixture
@@ -144,18 +164,7 @@ def winograd_calls(monkeypatch):
 @pytest.mark.parametrize("transpose", [False, True])
 def test_winograd_conv_and_transpose_equal_lax(winograd_calls, h, w, c, c_out, transpose):
     x, kernel = _inputs(h, w, 4, c, c_out, seed=5 + h)
-    if transpose:
-        fn = lambda x, kernel: gnn.conv2d_transpose(x, kernel, impl="matmul")  # noqa: E731
-        _assert_same_values_and_grads(fn, _lax_transpose, x, kernel)
-    else:
-        _assert_same_values_and_grads(
-            lambda x, kernel: gnn.conv2d(x, kernel, 2, impl="matmul"),
-            lambda x, kernel: lax.conv_general_dilated(
-                x, kernel, (2, 2), "SAME", dimension_numbers=NHWC
-            ),
-            x,
-            kernel,
-        )
+    _check_stride2_same(x, kernel, transpose)
     assert winograd_calls  # the check went through the Winograd form
 
 
@@ -170,8 +179,10 @@ def test_winograd_is_used_for_wide_dcgan_convs_only():
     assert not use((4, 4), 2, "VALID", 128, 256)
 
 
-@pytest.mark.parametrize("winograd", [False, True])
-@pytest.mark.parametrize("transpose", [False, True])
+@pytest.mark.parametrize(
+    "transpose,winograd", [(False, False), (True, True), pytest.param(True, False, marks=SLOW),
+                           pytest.param(False, True, marks=SLOW)]
+)  # fmt: skip
 def test_batch_chunks_give_the_same_values_and_grads(monkeypatch, transpose, winograd):
     """Patches over the bound: the batch (5, not a multiple of the chunk) runs in chunks."""
     x, kernel = _inputs(6, 6, 4, seed=11, b=5)
@@ -190,18 +201,7 @@ def test_batch_chunks_give_the_same_values_and_grads(monkeypatch, transpose, win
     monkeypatch.setattr(
         conv_impl.lax, "map", lambda f, xs: calls.append(xs.shape) or real_map(f, xs)
     )
-    if transpose:
-        fn = lambda x, kernel: gnn.conv2d_transpose(x, kernel, impl="matmul")  # noqa: E731
-        _assert_same_values_and_grads(fn, _lax_transpose, x, kernel)
-    else:
-        _assert_same_values_and_grads(
-            lambda x, kernel: gnn.conv2d(x, kernel, 2, impl="matmul"),
-            lambda x, kernel: lax.conv_general_dilated(
-                x, kernel, (2, 2), "SAME", dimension_numbers=NHWC
-            ),
-            x,
-            kernel,
-        )
+    _check_stride2_same(x, kernel, transpose)
     assert calls and calls[0][:2] == (3, 2)  # 5 examples in 3 chunks of 2 (one padded)
 
 
@@ -277,8 +277,8 @@ def test_modules_match_flax(index, impl):
     np.testing.assert_allclose(ours.apply(p, x), theirs.apply(p, x), rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize(
-    "upsampling", ["transpose", pytest.param("pixel_shuffle", marks=SLOW),
+@pytest.mark.parametrize(  # slow: test_modules_match_flax checks each module in both
+    "upsampling", [pytest.param("transpose", marks=SLOW), pytest.param("pixel_shuffle", marks=SLOW),
                    pytest.param("resize", marks=SLOW)]
 )  # fmt: skip
 def test_networks_agree_across_implementations(upsampling):
