@@ -22,6 +22,7 @@ from genjax.evaluation.classifier import (
 )
 from genjax.evaluation.figures import markdown_table
 from genjax.evaluation.report import check_ex_post
+from genjax.evaluation.sample_metrics import sampler_columns
 from genjax.training import ConfigError
 from genjax.training.loop import load_dataset
 
@@ -123,24 +124,6 @@ def aggregate(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return row
 
 
-def _quality_columns(quality: dict[str, float], sampler: str) -> dict[str, float]:
-    """`sample_quality`'s keys renamed as `genjax.evaluation.report.output_metrics` names
-    them for ``sampler``: fd_classifier -> fd_classifier_prior, precision_classifier ->
-    precision_prior; with Inception, fd_inception -> fid_prior, kid_inception -> kid_prior."""
-    out = {}
-    for name, value in quality.items():
-        std = "_std" if name.endswith("_std") else ""
-        base = name.removesuffix("_std")
-        if base.startswith(("fd_inception", "kid_inception")):
-            base = base.replace("fd_inception", "fid").replace("kid_inception", "kid")
-            out[f"{base}_{sampler}{std}"] = value
-        elif base.startswith(("fd_", "kid_")):
-            out[f"{base}_{sampler}{std}"] = value
-        else:
-            out[f"{base.rsplit('_', 1)[0]}_{sampler}"] = value
-    return out
-
-
 def real_vs_real(
     config,
     *,
@@ -175,7 +158,7 @@ def real_vs_real(
     )
     row = {"model": REAL_ROW, "data": dataset.name, "num_samples": m, "notes": []}
     for sampler in samplers:
-        row.update(_quality_columns(quality, sampler))
+        row.update(sampler_columns(quality, sampler))
     return row, []
 
 

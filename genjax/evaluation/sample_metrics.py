@@ -58,6 +58,30 @@ def _class_metrics(features, samplers) -> dict[str, Any]:
     return metrics
 
 
+def sampler_columns(quality: dict[str, float], sampler: str) -> dict[str, float]:
+    """`genjax.evaluation.classifier.sample_quality`'s keys named for ``sampler``:
+    ``fd_classifier -> fd_classifier_<sampler>``, ``kid_classifier_std ->
+    kid_classifier_<sampler>_std``, ``precision_classifier -> precision_<sampler>``;
+    with Inception ``fd_inception -> fid_<sampler>``, ``kid_inception -> kid_<sampler>``.
+
+    >>> sampler_columns({"fd_inception": 3.0, "kid_inception_std": 0.1, "recall_inception": 0.5},
+    ...                 "gmm")
+    {'fid_gmm': 3.0, 'kid_gmm_std': 0.1, 'recall_gmm': 0.5}
+    """
+    out = {}
+    for name, value in quality.items():
+        std = "_std" if name.endswith("_std") else ""
+        base = name.removesuffix("_std")
+        if base.startswith(("fd_inception", "kid_inception")):
+            base = base.replace("fd_inception", "fid").replace("kid_inception", "kid")
+            out[f"{base}_{sampler}{std}"] = value
+        elif base.startswith(("fd_", "kid_")):
+            out[f"{base}_{sampler}{std}"] = value
+        else:
+            out[f"{base.rsplit('_', 1)[0]}_{sampler}"] = value
+    return out
+
+
 def sample_metrics(
     x_real: np.ndarray,
     samplers: Sequence[tuple[str, np.ndarray, jax.Array]],
@@ -135,18 +159,7 @@ def sample_metrics(
             )
             if train_features is not None:
                 metrics[f"fid_{sampler}_train"] = frechet_distance(train_features, fake_features)
-            for name, value in quality.items():
-                # fd_classifier -> fd_classifier_prior, kid_classifier_std ->
-                # kid_classifier_prior_std, precision_classifier -> precision_prior;
-                # with Inception: fd_inception -> fid_prior, kid_inception -> kid_prior.
-                if inception and name.startswith(("fd_inception", "kid_inception")):
-                    name = name.replace("fd_inception", "fid").replace("kid_inception", "kid")
-                if name.startswith(("fd_", "kid_", "fid", "kid")):
-                    std = "_std" if name.endswith("_std") else ""
-                    metrics[f"{name.removesuffix('_std')}_{sampler}{std}"] = value
-                else:
-                    suffix = "_inception" if inception else "_classifier"
-                    metrics[f"{name.removesuffix(suffix)}_{sampler}"] = value
+            metrics.update(sampler_columns(quality, sampler))
         metrics.update(
             _class_metrics(
                 features,
