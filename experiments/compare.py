@@ -79,7 +79,7 @@ from experiments.tables import (
 )
 from genjax.evaluation.classifier import resolve_extractor_flag
 from genjax.evaluation.figures import markdown_table, save_learning_curves
-from genjax.evaluation.report import EX_POST, check_ex_post
+from genjax.evaluation.outputs import EX_POST, check_ex_post
 from genjax.training import (
     ConfigError,
     NonFiniteLossError,

@@ -49,7 +49,8 @@ import numpy as np
 
 from genjax.evaluation.classifier import resolve_extractor_flag
 from genjax.evaluation.figures import save_image_grid, write_figures
-from genjax.evaluation.report import HEADLINE, check_ex_post, model_outputs, output_metrics
+from genjax.evaluation.outputs import check_ex_post, model_outputs
+from genjax.evaluation.report import HEADLINE, output_metrics
 from genjax.training import Checkpoints, init_train_state, make_optimizers
 from genjax.training.checkpoint import CheckpointError
 from genjax.training.loop import build_model, load_dataset
@@ -158,7 +159,7 @@ def evaluate_workdir(
     ``extractor``: ``"auto"`` uses genjax's classifier for the config's data source
     (sample quality is skipped, with a note, when there is none or the shape differs),
     ``None`` or ``"none"`` skips sample quality, any other string names a classifier.
-    ``ex_post``, ``two_stage_options``: as in `genjax.evaluation.report.model_outputs`
+    ``ex_post``, ``two_stage_options``: as in `genjax.evaluation.outputs.model_outputs`
     (``"two_stage"`` adds the ``*_two_stage`` metrics and ``eval/samples_two_stage.png``).
     Returns ``(metrics, paths of the files written)``; ``metrics`` is what eval.json holds.
     """

@@ -21,7 +21,7 @@ from genjax.evaluation.classifier import (
     sample_quality,
 )
 from genjax.evaluation.figures import markdown_table
-from genjax.evaluation.report import check_ex_post
+from genjax.evaluation.outputs import check_ex_post
 from genjax.evaluation.sample_metrics import sampler_columns
 from genjax.training import ConfigError
 from genjax.training.loop import load_dataset

@@ -49,14 +49,9 @@ from genjax.evaluation.inception import (
 )
 from genjax.evaluation.kid import kernel_inception_distance, polynomial_kernel
 from genjax.evaluation.latent import latent_statistics, to_json_dict
+from genjax.evaluation.outputs import ModelOutputs, model_outputs
 from genjax.evaluation.prdc import knn_radii, precision_recall_density_coverage
-from genjax.evaluation.report import (
-    ModelOutputs,
-    evaluate_model,
-    model_outputs,
-    output_metrics,
-    scalar_metrics,
-)
+from genjax.evaluation.report import evaluate_model, output_metrics, scalar_metrics
 
 __all__ = [
     "Classifier",

@@ -175,7 +175,7 @@ def save_learning_curves(
 
 
 def write_figures(directory, outputs) -> list[str]:
-    """The PNGs of a `genjax.evaluation.report.ModelOutputs` in ``directory``:
+    """The PNGs of a `genjax.evaluation.outputs.ModelOutputs` in ``directory``:
     ``reconstructions``, ``samples_prior``, ``samples_gmm`` (image data only),
     ``latent_scatter`` and ``latent_norms``. Returns the paths written."""
     join = functools.partial(os.path.join, os.fspath(directory))

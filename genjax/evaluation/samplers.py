@@ -13,7 +13,7 @@ model's decoder turns into samples. Three kinds (`SAMPLERS`):
   `genjax.models.autoencoders.two_stage_vae.CodeVAE`, with Adam: the sampler of
   "WAE + 2-stage" rows.
 
-`genjax.evaluation.report.model_outputs` draws its prior samples with
+`genjax.evaluation.outputs.model_outputs` draws its prior samples with
 `model_prior_codes`, so that a learned prior is evaluated as such, and with
 ``ex_post=("gmm", "two_stage")`` adds the codes of `ex_post_codes("two_stage", ...)`, scored
 as ``*_two_stage`` next to the GMM's ``*_gmm``: the rows "AE + GMM", "RAE + GMM" and

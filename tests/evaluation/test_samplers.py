@@ -95,7 +95,7 @@ def test_two_stage_metrics_equal_a_direct_computation_and_leave_the_others_alone
 
 
 def test_ex_post_names_are_checked():
-    from genjax.evaluation.report import check_ex_post
+    from genjax.evaluation.outputs import check_ex_post
 
     assert check_ex_post("gmm") == ("gmm",)
     assert check_ex_post(["two_stage", "gmm", "two_stage"]) == ("two_stage", "gmm")

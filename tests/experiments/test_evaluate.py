@@ -251,7 +251,7 @@ def test_ex_post_flag_is_passed_and_checked(monkeypatch, tmp_path, capsys):
 
 
 def test_samples_that_are_not_finite_get_a_note_not_numbers():
-    from genjax.evaluation.report import ModelOutputs
+    from genjax.evaluation.outputs import ModelOutputs
 
     rng = np.random.default_rng(0)
     m, d = 40, 2

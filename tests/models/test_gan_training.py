@@ -13,7 +13,8 @@ import pytest
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from genjax.evaluation.report import ModelOutputs, model_outputs, output_metrics
+from genjax.evaluation.outputs import ModelOutputs, model_outputs
+from genjax.evaluation.report import output_metrics
 from genjax.evaluation.sample_metrics import class_coverage
 from genjax.models import build_model, default_model_config
 from genjax.models.gans.wgan import WGANGP
