@@ -68,13 +68,12 @@ from experiments.tables import (
     COLUMNS as COLUMNS,  # the default table's columns, importable from here as before
 )
 from experiments.tables import (
-    REAL_ROW,
     aggregate,
     columns_for,
-    extractor_description,
+    comparison_caption,
     merge_notes,
     parse_seeds,
-    real_vs_real,
+    real_rows,
     write_tables,
 )
 from genjax.evaluation.classifier import resolve_extractor_flag
@@ -149,6 +148,24 @@ def read_curves(workdir: str) -> dict[str, tuple[list[int], list[float]]]:
     return curves
 
 
+def train_or_reuse(tag: str, workdir: str, config, budget: int, log=print) -> str | None:
+    """Train ``config`` in ``workdir`` up to ``budget`` steps, or reuse its checkpoint if
+    it already has one at ``>= budget`` (the caller checked, with `check_workdir`, that
+    the recorded run is this one). Returns None, or a note when training diverged: a
+    diverging model is a result too, reported from its last good checkpoint."""
+    step = latest_checkpoint_step(workdir)
+    if step is not None and step >= budget:
+        log(f"[{tag}] reusing the checkpoint at step {step} in {workdir}")
+        return None
+    log(f"[{tag}] training to step {budget} in {workdir}")
+    try:
+        train_and_evaluate(config, workdir)
+    except NonFiniteLossError as e:
+        log(f"[{tag}] {e}")
+        return f"diverged: {e}"
+    return None
+
+
 def compare(
     names: Sequence[str],
     *,
@@ -217,22 +234,10 @@ def compare(
         evaluated = []
         for seed, workdir, config in runs_of[name]:
             tag = name if seeds is None else f"{name} seed {seed}"
-            failure = None
-            step = latest_checkpoint_step(workdir)
-            if step is not None and step >= budget:
-                # check_workdir above: the recorded config is this one, up to the budget.
-                log(f"[{tag}] reusing the checkpoint at step {step} in {workdir}")
-            else:
-                log(f"[{tag}] training to step {budget} in {workdir}")
-                try:
-                    train_and_evaluate(config, workdir)
-                except NonFiniteLossError as e:
-                    # A diverging model is a result too: report its last good checkpoint.
-                    log(f"[{tag}] {e}")
-                    failure = f"diverged: {e}"
-                    if latest_checkpoint_step(workdir) is None:
-                        evaluated.append({"model": name, "seed": seed, "notes": [failure]})
-                        continue
+            failure = train_or_reuse(tag, workdir, config, budget, log)
+            if failure and latest_checkpoint_step(workdir) is None:
+                evaluated.append({"model": name, "seed": seed, "notes": [failure]})
+                continue
             metrics, _ = evaluate_workdir(
                 workdir,
                 num_samples=num_samples,
@@ -252,30 +257,13 @@ def compare(
         row = aggregate(evaluated)
         row.pop("seed", None)
         rows.append({**row, "model": name, "notes": merge_notes(evaluated, seeds)})
-    # One real-vs-real row per distinct data (usually one), at the same seeds.
-    real_runs, real_notes = {}, []
-    for name in names:
-        for seed, _, config in runs_of[name]:
-            data_key = (json.dumps(config.data.to_dict(), sort_keys=True, default=str), seed)
-            if data_key in real_runs:
-                continue
-            real, notes = real_vs_real(
-                config, num_samples=num_samples, extractor=extractor, seed=seed,
-                samplers=tuple(dict.fromkeys(("prior", "gmm", *ex_post))),
-            )  # fmt: skip
-            real_runs[data_key] = None if real is None else {**real, "seed": seed}
-            real_notes += [n for n in notes if n not in real_notes]
-    by_data: dict[str, list] = {}
-    for (data_json, _), real in real_runs.items():
-        if real is not None:
-            by_data.setdefault(data_json, []).append(real)
-    for reals in by_data.values():
-        row = aggregate(reals)
-        row.pop("seed", None)
-        if len(by_data) > 1:
-            row["model"] = f"{REAL_ROW} ({row['data']})"
-        rows.append(row)
-        all_runs += reals
+    configs = [(seed, config) for name in names for seed, _, config in runs_of[name]]
+    reals, real_runs, real_notes = real_rows(
+        configs, num_samples=num_samples, extractor=extractor,
+        samplers=tuple(dict.fromkeys(("prior", "gmm", *ex_post))),
+    )  # fmt: skip
+    rows += reals
+    all_runs += real_runs
     latent = {r["model"]: r["latent_dim"] for r in rows if "latent_dim" in r}
     warnings = []
     if len(set(map(str, latent.values()))) > 1:
@@ -286,32 +274,8 @@ def compare(
         )
         log(warnings[0])
     columns = columns_for(ex_post)
-    n = sorted({str(r["num_samples"]) for r in rows if "num_samples" in r})
-    data = ", ".join(sorted({r["data"] for r in rows if "data" in r}))
-    spread = (
-        ""
-        if seeds is None or len(seeds) < 2
-        else f"Each cell: mean ± sample standard deviation over seeds "
-        f"{', '.join(map(str, seeds))} (each seed: its own training run, data subset and "
-        f"evaluation draws). "
-    )
-    caption = (
-        f"Models trained on {data} for {budget} steps each. {spread}Rec. error: mean over "
-        f"test examples of the summed squared error. FD: Fréchet distance in the features of "
-        f"{extractor_description(extractor)} between {'/'.join(n)} decoded prior (or GMM) "
-        f"samples, or a GAN's samples, and as many test images; precision/recall of prior "
-        f"and GMM samples (k = 3). Classes: classes the classifier predicts for at least 1% "
-        f"of the samples; Class KL: KL of their class histogram from uniform. "
-        f"'{REAL_ROW}': as many training images in place of samples, the value of each "
-        f"metric for a perfect model at this sample count. Skewness, kurtosis: Mardia's, of "
-        f"test codes against N(0, I); CW normality: squared Cramer-Wold distance to N(0, I)."
-    )
-    if "two_stage" in ex_post:
-        caption += (
-            " 2-stage: decoded draws of a second-stage VAE fitted to each model's training "
-            "codes (Dai & Wipf 2019), e.g. the row of wae_mmd in these columns is "
-            "'WAE + 2-stage'."
-        )
+    caption = comparison_caption(rows, budget=budget, seeds=seeds, extractor=extractor,
+                                 ex_post=ex_post)  # fmt: skip
     notes = sorted({f"- {r['model']}: {note}" for r in rows for note in r.get("notes", [])})
     notes = [f"- {w}" for w in warnings] + [f"- {n}" for n in real_notes] + notes
     settings = dict(configs=list(names), budget=budget, seeds=seeds, num_samples=num_samples,

@@ -162,6 +162,82 @@ def real_vs_real(
     return row, []
 
 
+def real_rows(
+    configs: Sequence[tuple[int | None, Any]],
+    *,
+    num_samples: int,
+    extractor: str | None,
+    samplers: Sequence[str],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """The real-vs-real rows of a comparison of runs ``configs`` (``[(seed, config)]``):
+    `real_vs_real` once per distinct data and seed, aggregated over seeds into one row per
+    data (usually one; the data's name is added to the row's label when there are
+    several). Returns ``(rows, runs, notes)``: the rows, each seed's numbers, and notes
+    (e.g. why there is no such row)."""
+    per_key, notes = {}, []
+    for seed, config in configs:
+        key = (json.dumps(config.data.to_dict(), sort_keys=True, default=str), seed)
+        if key in per_key:
+            continue
+        real, why = real_vs_real(
+            config, num_samples=num_samples, extractor=extractor, seed=seed, samplers=samplers
+        )
+        per_key[key] = None if real is None else {**real, "seed": seed}
+        notes += [n for n in why if n not in notes]
+    by_data: dict[str, list] = {}
+    for (data_json, _), real in per_key.items():
+        if real is not None:
+            by_data.setdefault(data_json, []).append(real)
+    rows, runs = [], []
+    for reals in by_data.values():
+        row = aggregate(reals)
+        row.pop("seed", None)
+        if len(by_data) > 1:
+            row["model"] = f"{REAL_ROW} ({row['data']})"
+        rows.append(row)
+        runs += reals
+    return rows, runs, notes
+
+
+def comparison_caption(
+    rows: Sequence[dict[str, Any]],
+    *,
+    budget: int,
+    seeds: Sequence[int] | None,
+    extractor: str | None,
+    ex_post: Sequence[str],
+) -> str:
+    """The words under a comparison table: data, budget, spread over seeds, what each
+    column measures and in which features."""
+    n = sorted({str(r["num_samples"]) for r in rows if "num_samples" in r})
+    data = ", ".join(sorted({r["data"] for r in rows if "data" in r}))
+    spread = (
+        ""
+        if seeds is None or len(seeds) < 2
+        else f"Each cell: mean ± sample standard deviation over seeds "
+        f"{', '.join(map(str, seeds))} (each seed: its own training run, data subset and "
+        f"evaluation draws). "
+    )
+    caption = (
+        f"Models trained on {data} for {budget} steps each. {spread}Rec. error: mean over "
+        f"test examples of the summed squared error. FD: Fréchet distance in the features of "
+        f"{extractor_description(extractor)} between {'/'.join(n)} decoded prior (or GMM) "
+        f"samples, or a GAN's samples, and as many test images; precision/recall of prior "
+        f"and GMM samples (k = 3). Classes: classes the classifier predicts for at least 1% "
+        f"of the samples; Class KL: KL of their class histogram from uniform. "
+        f"'{REAL_ROW}': as many training images in place of samples, the value of each "
+        f"metric for a perfect model at this sample count. Skewness, kurtosis: Mardia's, of "
+        f"test codes against N(0, I); CW normality: squared Cramer-Wold distance to N(0, I)."
+    )
+    if "two_stage" in ex_post:
+        caption += (
+            " 2-stage: decoded draws of a second-stage VAE fitted to each model's training "
+            "codes (Dai & Wipf 2019), e.g. the row of wae_mmd in these columns is "
+            "'WAE + 2-stage'."
+        )
+    return caption
+
+
 def write_tables(root: str, rows, columns, caption: str, notes, settings, runs) -> list[str]:
     """``comparison.md`` (table, caption, notes), ``comparison.csv`` (one line per row:
     every column and its ``_std``, ``num_seeds``) and ``comparison.json`` (rows, every

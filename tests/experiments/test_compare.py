@@ -13,7 +13,7 @@ import pytest
 from absl import flags
 from PIL import Image
 
-from experiments import compare
+from experiments import compare, tables
 from genjax.evaluation import format_number, markdown_table
 from tests.experiments.test_evaluate import TINY, needs_data, tiny_overrides, trained_run
 
@@ -170,14 +170,14 @@ def test_real_vs_real_row_matches_a_direct_computation():
     from genjax.evaluation import frechet_distance, load_feature_extractor
 
     config = compare.make_config("ae", budget=4, max_train=256, max_test=128)
-    row, notes = compare.real_vs_real(config, num_samples=50, extractor="auto", seed=0)
+    row, notes = tables.real_vs_real(config, num_samples=50, extractor="auto", seed=0)
     assert notes == [] and row["num_samples"] == 50
     ds = genjax.data.load("fashion_mnist", max_train=256, max_test=128, seed=config.seed)
     extractor = load_feature_extractor("fashion_mnist")
     expected = frechet_distance(extractor(ds.test[:50]), extractor(ds.train[:50]))
     assert row["fd_classifier_prior"] == pytest.approx(expected, rel=1e-6)
     assert row["fd_classifier_gmm"] == row["fd_classifier_prior"]
-    none, notes = compare.real_vs_real(config, num_samples=50, extractor=None, seed=0)
+    none, notes = tables.real_vs_real(config, num_samples=50, extractor=None, seed=0)
     assert none is None and "no real-vs-real row" in notes[0]
 
 
