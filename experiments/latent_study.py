@@ -122,14 +122,40 @@ def study_row(source, name, m, state, model, dataset, num_samples):
     }
 
 
-def plot(rows, path):
+def mask_curve(workdir: str) -> tuple[list[int], list[float]]:
+    """``(steps, num_active)`` of a MaskAAE run, from its metrics.jsonl (train split)."""
+    path = os.path.join(workdir, "metrics.jsonl")
+    points = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                record = json.loads(line) if line.strip() else {}
+                if record.get("split") == "train" and "mask/num_active" in record:
+                    points.append((record["step"], record["mask/num_active"]))
+    return [s for s, _ in points], [v for _, v in points]
+
+
+def true_dim(source: str) -> int | None:
+    """The known latent dimension of a ``synthetic:manifold<n>`` set, else None."""
+    name = source.removeprefix("synthetic:")
+    return int(name.removeprefix("manifold")) if name.startswith("manifold") else None
+
+
+def plot(rows, path, curves=None):
+    """Top: fd against m per data set, the true dimension marked. Bottom (when
+    ``curves``, ``{(set, m): (steps, num_active)}``, has MaskAAE runs): the mask's active
+    dimensions during training, the true dimension marked."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     sets = sorted({r["set"] for r in rows})
-    fig, axes = plt.subplots(1, len(sets), figsize=(4.5 * len(sets), 3.5), squeeze=False)
+    curves = curves or {}
+    nrows = 2 if curves else 1
+    fig, axes = plt.subplots(
+        nrows, len(sets), figsize=(4.5 * len(sets), 3.5 * nrows), squeeze=False
+    )
     for ax, source in zip(axes[0], sets, strict=True):
         for name, marker in (("wae_mmd", "o-"), ("maskaae", "s")):
             pts = sorted(
@@ -137,13 +163,20 @@ def plot(rows, path):
             )
             if pts:
                 ax.plot(*zip(*pts, strict=True), marker, label=name)
-        if source.startswith("synthetic:manifold"):
-            ax.axvline(
-                int(source.removeprefix("synthetic:manifold")), ls="--", c="gray", label="true dim"
-            )
+        if true_dim(source):
+            ax.axvline(true_dim(source), ls="--", c="gray", label="true dim")
         ax.set_xscale("log", base=2)
         ax.set(title=source, xlabel="latent dimension m", ylabel="fd (lower is better)")
         ax.legend()
+    if curves:
+        for ax, source in zip(axes[1], sets, strict=True):
+            for (curve_set, m), (steps, active) in sorted(curves.items()):
+                if curve_set == source and steps:
+                    ax.plot(steps, active, label=f"maskaae m={m}")
+            if true_dim(source):
+                ax.axhline(true_dim(source), ls="--", c="gray", label="true dim")
+            ax.set(title=f"{source}: the mask", xlabel="step", ylabel="active dimensions")
+            ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -156,7 +189,7 @@ def main(argv):
     runs = [("wae_mmd", int(m)) for m in FLAGS.dims] + [
         ("maskaae", int(m)) for m in FLAGS.mask_dims
     ]
-    rows = []
+    rows, curves = [], {}
     for source in FLAGS.sets:
         for name, m in runs:
             config = run_config(name, source, m, FLAGS.steps, FLAGS.max_train)
@@ -165,13 +198,15 @@ def main(argv):
             dataset = load_dataset(config)
             model = build_model(config.model, dataset.train.shape[1:])
             rows.append(study_row(source, name, m, state, model, dataset, FLAGS.num_samples))
+            if name == "maskaae":
+                curves[(source, m)] = mask_curve(workdir)
             print(json.dumps(rows[-1]), file=sys.stderr)
     with open(os.path.join(FLAGS.workdir, "latent_study.json"), "w") as f:
         json.dump(rows, f, indent=1)
     table = markdown_table(rows, COLUMNS) if rows else ""
     with open(os.path.join(FLAGS.workdir, "latent_study.md"), "w") as f:
         f.write(table + "\n")
-    plot(rows, os.path.join(FLAGS.workdir, "latent_study.png"))
+    plot(rows, os.path.join(FLAGS.workdir, "latent_study.png"), curves)
     print(table)
 
 
