@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -86,6 +85,7 @@ from genjax.training import (
     train_and_evaluate,
     validate_config,
 )
+from genjax.training.reporting import metric_series
 
 DEFAULT_CONFIGS = ("ae", "vae", "wae_mmd", "swae", "cwae", "rae")
 
@@ -131,20 +131,15 @@ def make_config(name: str, *, budget: int, max_train=None, max_test=None, overri
 
 def read_curves(workdir: str) -> dict[str, tuple[list[int], list[float]]]:
     """``{"train loss": (steps, values), "held-out rec_error": (...)}`` from metrics.jsonl."""
-    curves: dict[str, tuple[list[int], list[float]]] = {}
-    path = os.path.join(workdir, "metrics.jsonl")
-    if not os.path.exists(path):
-        return curves
-    with open(path) as f:
-        records = [json.loads(line) for line in f if line.strip()]
+    curves = {}
     for split, key, name in (
         ("train", "loss", "train loss"),
         ("train", "generator/loss", "generator loss"),  # GANs have one loss per player
         ("eval", "rec_error", "held-out rec_error"),
     ):
-        points = [(r["step"], r[key]) for r in records if r.get("split") == split and key in r]
-        if points:
-            curves[name] = ([s for s, _ in points], [v for _, v in points])
+        steps, values = metric_series(workdir, split, key)
+        if steps:
+            curves[name] = (steps, values)
     return curves
 
 

@@ -26,7 +26,7 @@ dimensions land within a few of 8 and 16, and its NAC is below the WAE's at the 
 
 Measured (Dec 2026, the default command split over the two cores of this CPU, one
 ``--sets`` per core, each run on one pinned core; 20,000 steps per run): manifold8 49 min,
-manifold16 50 min, Fashion-MNIST about 75 min (WAEs 20 min, MaskAAE 28 and 30 min).
+manifold16 50 min, Fashion-MNIST 78 min (WAEs 20 min, MaskAAE 28 and 30 min).
 fd (rec_error) per m, WAE-MMD at m = 2 / 4 / 8 / 16 / 32 / 64:
 
 - manifold8: 20.9 / 7.09 / **0.40** / 0.61 / 0.94 / 1.09 (rec 39.8 / 21.3 / 0.87 /
@@ -42,10 +42,12 @@ fd (rec_error) per m, WAE-MMD at m = 2 / 4 / 8 / 16 / 32 / 64:
 So the WAE half reproduces; MaskAAE only in direction: it keeps fewer dimensions on
 the 8-dimensional set than on the 16-dimensional one (15 against 19 at m=32), and its NAC
 is below the WAE's at m=64 but not at m=32; its active dimensions are NOT within a few of
-8 and 16. At step 20,000 its mask is already binary (every alpha > 0.8 or < 0.01), and
+8 and 16. At step 20,000 its m=32 masks are binary (every alpha > 0.8 or < 0.01), and
 the 9 dimensions closed first were the same on both sets (those the initialisation put
-at small m), so a longer run at these weights is not expected to change much (not
-measured; the official run is 500,000 steps). On Fashion-MNIST the mask closes to 7-8
+at small m). The count still falls in steps late in the run (manifold8, m=64: 29 at
+step 12,000, 26 at 20,000; latent_study.png's lower row), so a longer run may close
+more; at this rate not down to 8 within the config's 30,000 steps (not measured; the
+official run is 500,000 steps). On Fashion-MNIST the mask closes to 7-8
 dimensions and its samples are worse than every WAE's above m = 2.
 """
 
@@ -68,6 +70,7 @@ from genjax.evaluation.figures import markdown_table
 from genjax.models import build_model
 from genjax.training import train_and_evaluate
 from genjax.training.loop import load_dataset
+from genjax.training.reporting import metric_series
 
 FLAGS = flags.FLAGS
 COLUMNS = ("set", "model", "m", "fd", "rec_error", "active_dims", "nac")
@@ -123,6 +126,7 @@ def study_row(source, name, m, state, model, dataset, num_samples):
     rec = float(np.mean(np.sum((x_test - x_hat).reshape(len(x_test), -1) ** 2, 1)))
     return {
         "set": source,
+        "true_dim": dataset.true_latent_dim,
         "model": name,
         "m": m,
         "fd": fd,
@@ -132,27 +136,9 @@ def study_row(source, name, m, state, model, dataset, num_samples):
     }
 
 
-def mask_curve(workdir: str) -> tuple[list[int], list[float]]:
-    """``(steps, num_active)`` of a MaskAAE run, from its metrics.jsonl (train split)."""
-    path = os.path.join(workdir, "metrics.jsonl")
-    points = []
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                record = json.loads(line) if line.strip() else {}
-                if record.get("split") == "train" and "mask/num_active" in record:
-                    points.append((record["step"], record["mask/num_active"]))
-    return [s for s, _ in points], [v for _, v in points]
-
-
-def true_dim(source: str) -> int | None:
-    """The known latent dimension of a ``synthetic:manifold<n>`` set, else None."""
-    name = source.removeprefix("synthetic:")
-    return int(name.removeprefix("manifold")) if name.startswith("manifold") else None
-
-
 def plot(rows, path, curves=None):
-    """Top: fd against m per data set, the true dimension marked. Bottom (when
+    """Top: fd against m per data set, the true dimension (the rows' ``true_dim``)
+    marked. Bottom (when
     ``curves``, ``{(set, m): (steps, num_active)}``, has MaskAAE runs): the mask's active
     dimensions during training, the true dimension marked."""
     import matplotlib
@@ -161,6 +147,7 @@ def plot(rows, path, curves=None):
     import matplotlib.pyplot as plt
 
     sets = sorted({r["set"] for r in rows})
+    true_dim = {r["set"]: r.get("true_dim") for r in rows}
     curves = curves or {}
     nrows = 2 if curves else 1
     fig, axes = plt.subplots(
@@ -173,8 +160,8 @@ def plot(rows, path, curves=None):
             )
             if pts:
                 ax.plot(*zip(*pts, strict=True), marker, label=name)
-        if true_dim(source):
-            ax.axvline(true_dim(source), ls="--", c="gray", label="true dim")
+        if true_dim[source]:
+            ax.axvline(true_dim[source], ls="--", c="gray", label="true dim")
         ax.set_xscale("log", base=2)
         ax.set(title=source, xlabel="latent dimension m", ylabel="fd (lower is better)")
         ax.legend()
@@ -183,8 +170,8 @@ def plot(rows, path, curves=None):
             for (curve_set, m), (steps, active) in sorted(curves.items()):
                 if curve_set == source and steps:
                     ax.plot(steps, active, label=f"maskaae m={m}")
-            if true_dim(source):
-                ax.axhline(true_dim(source), ls="--", c="gray", label="true dim")
+            if true_dim[source]:
+                ax.axhline(true_dim[source], ls="--", c="gray", label="true dim")
             ax.set(title=f"{source}: the mask", xlabel="step", ylabel="active dimensions")
             ax.legend()
     fig.tight_layout()
@@ -209,7 +196,7 @@ def main(argv):
             model = build_model(config.model, dataset.train.shape[1:])
             rows.append(study_row(source, name, m, state, model, dataset, FLAGS.num_samples))
             if name == "maskaae":
-                curves[(source, m)] = mask_curve(workdir)
+                curves[(source, m)] = metric_series(workdir, "train", "mask/num_active")
             print(json.dumps(rows[-1]), file=sys.stderr)
     with open(os.path.join(FLAGS.workdir, "latent_study.json"), "w") as f:
         json.dump(rows, f, indent=1)

@@ -181,3 +181,33 @@ def _truncate_jsonl(path: str, *, after_step: int) -> None:
                 continue
     with open(path, "w") as f:
         f.writelines(kept)
+
+
+def metric_series(workdir: str, split: str, key: str) -> tuple[list[int], list[float]]:
+    """``(steps, values)`` of the scalar ``key`` in the ``split`` records of
+    ``<workdir>/metrics.jsonl`` (empty lists when there is no such file or scalar; a torn
+    last line, left by a killed run, is skipped as on resume).
+
+    >>> import json, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> with open(os.path.join(d, "metrics.jsonl"), "w") as f:
+    ...     _ = f.write(json.dumps({"step": 5, "split": "train", "loss": 2.0}) + "\\n")
+    ...     _ = f.write(json.dumps({"step": 5, "split": "eval", "loss": 3.0}) + "\\n")
+    ...     _ = f.write('{"step": 10, "spl')
+    >>> metric_series(d, "train", "loss"), metric_series(d, "train", "absent")
+    (([5], [2.0]), ([], []))
+    """
+    path = os.path.join(workdir, "metrics.jsonl")
+    steps, values = [], []
+    if not os.path.exists(path):
+        return steps, values
+    with open(path) as f:
+        for line in f:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if record.get("split") == split and key in record:
+                steps.append(record["step"])
+                values.append(record[key])
+    return steps, values

@@ -40,25 +40,15 @@ def test_disentanglement_tiny(tmp_path):
     assert all(0.0 <= r["mig"] <= 1.0 for r in rows)
 
 
-def test_latent_study_mask_curve_and_plot(tmp_path):
+def test_latent_study_plot_has_the_mask_panel(tmp_path):
     from PIL import Image
 
     from experiments import latent_study
 
-    records = [
-        {"step": 10, "split": "train", "mask/num_active": 30.0},
-        {"step": 10, "split": "eval", "num_active": 30.0},
-        {"step": 20, "split": "train", "mask/num_active": 12.0},
-    ]
-    (tmp_path / "metrics.jsonl").write_text("\n".join(map(json.dumps, records)) + "\n")
-    curve = latent_study.mask_curve(str(tmp_path))
-    assert curve == ([10, 20], [30.0, 12.0])
-    assert latent_study.mask_curve(str(tmp_path / "absent")) == ([], [])
-    assert latent_study.true_dim("synthetic:manifold16") == 16
-    assert latent_study.true_dim("fashion_mnist") is None
-    rows = [{"set": "synthetic:manifold8", "model": m, "m": d, "fd": 1.0 / d}
+    rows = [{"set": "synthetic:manifold8", "true_dim": 8, "model": m, "m": d, "fd": 1.0 / d}
             for m, d in (("wae_mmd", 4), ("wae_mmd", 8), ("maskaae", 32))]  # fmt: skip
     latent_study.plot(rows, tmp_path / "one.png")
+    curve = ([10, 20], [30.0, 12.0])
     latent_study.plot(rows, tmp_path / "two.png", {("synthetic:manifold8", 32): curve})
     one, two = (Image.open(tmp_path / f).size for f in ("one.png", "two.png"))
     assert one[0] == two[0] and two[1] == 2 * one[1]  # the mask's panel below
