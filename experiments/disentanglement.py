@@ -41,10 +41,6 @@ from genjax.training import train_and_evaluate
 from genjax.training.loop import load_dataset
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("workdir", "runs/disentanglement", "where the runs and results go")
-flags.DEFINE_integer("steps", 10_000, "training steps per model")
-flags.DEFINE_list("models", ["factorvae", "beta_tcvae", "beta_vae", "vae"], "models")
-flags.DEFINE_integer("max_train", None, "training subset (default: all 50,000)")
 NUM_FACTORS = 4
 SOURCE = f"synthetic:factors{NUM_FACTORS}"
 COLUMNS = ("model", "mig", "rec_error")
@@ -95,5 +91,20 @@ def main(argv):
     print(table)
 
 
+def define_flags(flag_values=None) -> None:
+    """The command's flags (defined here, not at import, so that tests can import this
+    module beside others that define the same names)."""
+    fv = flags.FLAGS if flag_values is None else flag_values
+    flags.DEFINE_string(
+        "workdir", "runs/disentanglement", "where the runs and results go", flag_values=fv
+    )
+    flags.DEFINE_integer("steps", 10_000, "training steps per model", flag_values=fv)
+    flags.DEFINE_list(
+        "models", ["factorvae", "beta_tcvae", "beta_vae", "vae"], "models", flag_values=fv
+    )
+    flags.DEFINE_integer("max_train", None, "training subset (default: all 50,000)", flag_values=fv)
+
+
 if __name__ == "__main__":
+    define_flags()
     app.run(main)

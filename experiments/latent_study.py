@@ -74,15 +74,6 @@ from genjax.training.reporting import metric_series
 
 FLAGS = flags.FLAGS
 COLUMNS = ("set", "model", "m", "fd", "rec_error", "active_dims", "nac")
-flags.DEFINE_string("workdir", "runs/latent_study", "where the runs and results go")
-flags.DEFINE_integer("steps", 20_000, "training steps per run")
-flags.DEFINE_list(
-    "sets", ["synthetic:manifold8", "synthetic:manifold16", "fashion_mnist"], "data sets"
-)
-flags.DEFINE_list("dims", ["2", "4", "8", "16", "32", "64"], "WAE-MMD latent dimensions")
-flags.DEFINE_list("mask_dims", ["32", "64"], "MaskAAE latent dimensions")
-flags.DEFINE_integer("max_train", None, "training subset (default: all)")
-flags.DEFINE_integer("num_samples", 2000, "samples and held-out examples compared")
 
 
 def run_config(name: str, source: str, m: int, steps: int, max_train):
@@ -207,5 +198,30 @@ def main(argv):
     print(table)
 
 
+def define_flags(flag_values=None) -> None:
+    """The command's flags (defined here, not at import, so that tests can import this
+    module beside others that define the same names)."""
+    fv = flags.FLAGS if flag_values is None else flag_values
+    flags.DEFINE_string(
+        "workdir", "runs/latent_study", "where the runs and results go", flag_values=fv
+    )
+    flags.DEFINE_integer("steps", 20_000, "training steps per run", flag_values=fv)
+    flags.DEFINE_list(
+        "sets",
+        ["synthetic:manifold8", "synthetic:manifold16", "fashion_mnist"],
+        "data sets",
+        flag_values=fv,
+    )
+    flags.DEFINE_list(
+        "dims", ["2", "4", "8", "16", "32", "64"], "WAE-MMD latent dimensions", flag_values=fv
+    )
+    flags.DEFINE_list("mask_dims", ["32", "64"], "MaskAAE latent dimensions", flag_values=fv)
+    flags.DEFINE_integer("max_train", None, "training subset (default: all)", flag_values=fv)
+    flags.DEFINE_integer(
+        "num_samples", 2000, "samples and held-out examples compared", flag_values=fv
+    )
+
+
 if __name__ == "__main__":
+    define_flags()
     app.run(main)

@@ -199,21 +199,29 @@ def main(argv):
         print("also measured: " + ", ".join(f"{k} {_format(measured[k])}" for k in rest))
 
 
-def _define_flags():
+def define_flags(flag_values=None) -> None:
     from absl import flags
     from ml_collections import config_flags
 
+    fv = flags.FLAGS if flag_values is None else flag_values
     config_flags.DEFINE_config_file(
-        "config", None, "experiment config file, e.g. experiments/wae_mmd.py", lock_config=True
+        "config",
+        None,
+        "experiment config file, e.g. experiments/wae_mmd.py",
+        lock_config=True,
+        flag_values=fv,
     )
     flags.DEFINE_string(
-        "workdir", None, "train here and keep it (default: a temporary folder, removed)"
+        "workdir",
+        None,
+        "train here and keep it (default: a temporary folder, removed)",
+        flag_values=fv,
     )
-    flags.mark_flags_as_required(["config"])
+    flags.mark_flags_as_required(["config"], flag_values=fv)
 
 
 if __name__ == "__main__":
     from absl import app
 
-    _define_flags()
+    define_flags()
     app.run(main)

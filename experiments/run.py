@@ -22,15 +22,6 @@ from ml_collections import config_flags
 
 from genjax.training import ConfigError, NonFiniteLossError, train_and_evaluate
 
-_CONFIG = config_flags.DEFINE_config_file(
-    "config", None, "experiment config file, e.g. experiments/wae_mmd.py", lock_config=True
-)
-_WORKDIR = flags.DEFINE_string(
-    "workdir", None, "output directory (default: runs/<config file stem>)"
-)
-_VERBOSE = flags.DEFINE_bool("verbose", False, "tracebacks for user errors too")
-flags.mark_flags_as_required(["config"])
-
 
 def default_workdir(config_path: str) -> str:
     """``runs/<stem>`` for ``experiments/<stem>.py``."""
@@ -64,12 +55,12 @@ def _exit_usage(message: str):
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    workdir = _WORKDIR.value or default_workdir(
+    workdir = flags.FLAGS.workdir or default_workdir(
         config_flags.get_config_filename(flags.FLAGS["config"])
     )
     if not flags.FLAGS["verbosity"].present:
         logging.set_verbosity(logging.WARNING)  # Orbax logs every save at INFO
-    config = _CONFIG.value
+    config = flags.FLAGS.config
     try:
         config.get("train")  # a config file that failed to load reports it on first use
     except OSError as e:
@@ -77,11 +68,30 @@ def main(argv):
     try:
         train_and_evaluate(config, workdir)
     except (ConfigError, NonFiniteLossError) as e:  # user errors; bugs keep the traceback
-        if _VERBOSE.value:
+        if flags.FLAGS.verbose:
             raise
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
 
 
+def define_flags(flag_values=None) -> None:
+    """The command's flags, defined when it runs (not at import, so that importing this
+    module beside another command's defines no clashing global absl flags)."""
+    fv = flags.FLAGS if flag_values is None else flag_values
+    config_flags.DEFINE_config_file(
+        "config",
+        None,
+        "experiment config file, e.g. experiments/wae_mmd.py",
+        lock_config=True,
+        flag_values=fv,
+    )
+    flags.DEFINE_string(
+        "workdir", None, "output directory (default: runs/<config file stem>)", flag_values=fv
+    )
+    flags.DEFINE_bool("verbose", False, "tracebacks for user errors too", flag_values=fv)
+    flags.mark_flags_as_required(["config"], flag_values=fv)
+
+
 if __name__ == "__main__":
+    define_flags()
     app.run(main, flags_parser=parse_flags)

@@ -72,24 +72,39 @@ from genjax.evaluation.classifier import (
     weights_dir,
 )
 
-_DATASET = flags.DEFINE_string(
-    "dataset", "fashion_mnist", "Labelled 28x28x1 images for genjax.data.load, e.g. npz:PATH."
-)
-_NAME = flags.DEFINE_string("name", None, "The extractor's name; default: from --dataset.")
-_OUT = flags.DEFINE_string(
-    "out", None, "Output folder; default: $GENJAX_CACHE/extractors/<name> (~/.cache/genjax)."
-)
-_EPOCHS = flags.DEFINE_integer("epochs", 8, "Passes over the training split.")
-_BATCH_SIZE = flags.DEFINE_integer("batch_size", 128, "Examples per step.")
-_LEARNING_RATE = flags.DEFINE_float("learning_rate", 2e-3, "Adam's peak learning rate.")
-_SEED = flags.DEFINE_integer("seed", 0, "Initialisation, shuffling and augmentation.")
-_AUGMENT = flags.DEFINE_bool(
-    "augment", False, "Random horizontal flips (measured: no gain within 6 epochs)."
-)
-_DATA_DIR = flags.DEFINE_string("data_dir", None, "Where the dataset's files are (genjax.data).")
-_RESCALE = flags.DEFINE_string("rescale", "none", "none, 255 or minmax (genjax.data.load).")
-_MAX_TRAIN = flags.DEFINE_integer("max_train", None, "Training examples (default: all).")
-_MAX_TEST = flags.DEFINE_integer("max_test", None, "Test examples (default: all).")
+
+def define_flags(flag_values=None) -> None:
+    """The command's flags (defined here, not at import, so that importing this module
+    from tests or other commands defines no global absl flags that could collide)."""
+    fv = flags.FLAGS if flag_values is None else flag_values
+    string, integer = flags.DEFINE_string, flags.DEFINE_integer
+    string(
+        "dataset",
+        "fashion_mnist",
+        "Labelled 28x28x1 images for genjax.data.load, e.g. npz:PATH.",
+        flag_values=fv,
+    )
+    string("name", None, "The extractor's name; default: from --dataset.", flag_values=fv)
+    string(
+        "out",
+        None,
+        "Output folder; default: $GENJAX_CACHE/extractors/<name> (~/.cache/genjax).",
+        flag_values=fv,
+    )
+    integer("epochs", 8, "Passes over the training split.", flag_values=fv)
+    integer("batch_size", 128, "Examples per step.", flag_values=fv)
+    flags.DEFINE_float("learning_rate", 2e-3, "Adam's peak learning rate.", flag_values=fv)
+    integer("seed", 0, "Initialisation, shuffling and augmentation.", flag_values=fv)
+    flags.DEFINE_bool(
+        "augment",
+        False,
+        "Random horizontal flips (measured: no gain within 6 epochs).",
+        flag_values=fv,
+    )
+    string("data_dir", None, "Where the dataset's files are (genjax.data).", flag_values=fv)
+    string("rescale", "none", "none, 255 or minmax (genjax.data.load).", flag_values=fv)
+    integer("max_train", None, "Training examples (default: all).", flag_values=fv)
+    integer("max_test", None, "Test examples (default: all).", flag_values=fv)
 
 
 def default_out_dir(name: str) -> str:
@@ -347,21 +362,22 @@ def train_extractor(
 
 def main(argv):
     del argv
-    name = _NAME.value
+    f = flags.FLAGS
+    name = f.name
     try:
         weights_path, json_path, info = train_extractor(
-            _DATASET.value,
+            f.dataset,
             name=name,
-            out=_OUT.value,
-            epochs=_EPOCHS.value,
-            batch_size=_BATCH_SIZE.value,
-            learning_rate=_LEARNING_RATE.value,
-            seed=_SEED.value,
-            augment=_AUGMENT.value,
-            data_dir=_DATA_DIR.value,
-            rescale=_RESCALE.value,
-            max_train=_MAX_TRAIN.value,
-            max_test=_MAX_TEST.value,
+            out=f.out,
+            epochs=f.epochs,
+            batch_size=f.batch_size,
+            learning_rate=f.learning_rate,
+            seed=f.seed,
+            augment=f.augment,
+            data_dir=f.data_dir,
+            rescale=f.rescale,
+            max_train=f.max_train,
+            max_test=f.max_test,
             command=shlex.join(
                 ["python", "-m", "genjax.evaluation.train_classifier", *sys.argv[1:]]
             ),
@@ -377,11 +393,12 @@ def main(argv):
     )
     shipped = weights_dir().joinpath(f"{name}.npz").is_file()
     folder = os.path.dirname(weights_path)
-    use = folder if shipped or _OUT.value is not None else name
+    use = folder if shipped or f.out is not None else name
     if shipped:
         print(f"note: genjax ships weights named {name!r}; that name loads the shipped ones")
     print(f"use it: python -m experiments.evaluate --workdir=... --extractor={use}")
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)

@@ -52,3 +52,23 @@ def test_latent_study_plot_has_the_mask_panel(tmp_path):
     latent_study.plot(rows, tmp_path / "two.png", {("synthetic:manifold8", 32): curve})
     one, two = (Image.open(tmp_path / f).size for f in ("one.png", "two.png"))
     assert one[0] == two[0] and two[1] == 2 * one[1]  # the mask's panel below
+
+
+COMMANDS = ("experiments.run", "experiments.evaluate", "experiments.compare",
+            "experiments.remeasure", "experiments.latent_study", "experiments.disentanglement",
+            "genjax.evaluation.train_classifier")  # fmt: skip
+
+
+def test_importing_the_commands_defines_no_global_flags():
+    """Each command defines its flags when run, so tests and notebooks can import any
+    of them together (two defining ``max_train`` at import failed CI by test order)."""
+    import importlib
+
+    from absl import flags
+
+    for name in COMMANDS:
+        module = importlib.import_module(name)
+        assert name not in flags.FLAGS.flags_by_module_dict(), name
+        fv = flags.FlagValues()
+        module.define_flags(fv)  # and each defines its own set without a clash
+        assert "verbosity" not in fv and len(list(fv)) > 0, name
