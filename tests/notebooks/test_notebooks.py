@@ -59,6 +59,11 @@ def _has_fashion_mnist() -> bool:
     return FASHION_MNIST.exists()
 
 
+# Its small setting trains what the config tests already train; kept out of the default
+# run to hold CI under 25 minutes (run with -m slow).
+SLOW_NOTEBOOKS = {"train_on_tpu.ipynb"}
+
+
 def _params():
     params = []
     for path in notebook_paths():
@@ -70,6 +75,8 @@ def _params():
                     reason="Fashion-MNIST IDX files absent (apt-get install dataset-fashion-mnist)",
                 )
             )
+        if path.name in SLOW_NOTEBOOKS:
+            marks.append(pytest.mark.slow)
         params.append(pytest.param(path, id=path.stem, marks=marks))
     return params
 
