@@ -4,8 +4,8 @@ genjax.evaluation.train_classifier`` into the user cache (``$GENJAX_CACHE/extrac
 default cache ``~/.cache/genjax``) or into any folder. `find_user_extractor` resolves a
 name, a path or the data source an extractor was trained on (its provenance, recorded
 in the JSON beside the weights); `resolve_extractor_flag` checks a command line's
-``--extractor`` before any work. `genjax.evaluation.classifier` loads what they find
-(and re-exports these names).
+``--extractor`` before any work; `write_record` and `data_fingerprint` write what they
+read. `genjax.evaluation.classifier` loads what they find (and re-exports these names).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import json
 import os
 import pathlib
 import re
+
+import numpy as np
 
 TRAIN_COMMAND = "python -m genjax.evaluation.train_classifier --dataset={dataset}"
 
@@ -182,3 +184,48 @@ def resolve_extractor_flag(value: str | None) -> str | None:
         f"{cached_extractors()}); give a path, or train one with "
         f"{TRAIN_COMMAND.format(dataset='SOURCE')} --name={value}"
     )
+
+
+# --- writing a record: the weights and their provenance -------------------------------
+
+
+def write_record(data: bytes, info: dict, out_dir: str, name: str) -> tuple[str, str]:
+    """Writes the weights ``data`` as ``<name>.npz`` and ``info`` (plus the npz's name,
+    size and sha256) as ``<name>.json`` into ``out_dir``: the pair `find_user_extractor`
+    finds. Returns their paths."""
+    os.makedirs(out_dir, exist_ok=True)
+    weights_path = os.path.join(out_dir, f"{name}.npz")
+    json_path = os.path.join(out_dir, f"{name}.json")
+    with open(weights_path, "wb") as f:
+        f.write(data)
+    info = dict(
+        info,
+        weights_file=os.path.basename(weights_path),
+        weights_bytes=len(data),
+        weights_sha256=sha256_hex(data),
+    )
+    with open(json_path, "w") as f:
+        json.dump(info, f, indent=2)
+        f.write("\n")
+    return weights_path, json_path
+
+
+def data_fingerprint(source: str, ds) -> dict:
+    """``data_source`` (absolute for files), ``data_path`` and ``data_sha256``: of the
+    file for ``npz:``/``npy:``/``csv:`` sources, else of the loaded arrays (train,
+    train labels, test, test labels, in that order, as float32/int32 bytes)."""
+    source = normalize_source(source)
+    if source.startswith(ARRAY_SOURCES):
+        path = source.partition(":")[2]
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        return {"data_source": source, "data_path": path, "data_sha256": digest.hexdigest(),
+                "data_sha256_of": "file"}  # fmt: skip
+    digest = hashlib.sha256()
+    for x in (ds.train, ds.train_labels, ds.test, ds.test_labels):
+        digest.update(np.ascontiguousarray(x).tobytes())
+    of = "arrays: train, train labels, test, test labels as loaded"
+    return {"data_source": source, "data_path": None, "data_sha256": digest.hexdigest(),
+            "data_sha256_of": of}  # fmt: skip

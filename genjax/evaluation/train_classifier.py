@@ -44,8 +44,6 @@ files and no internet. With the IDX files in ``$GENJAX_DATA_DIR/mnist`` (or
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
 import os
 import platform
 import shlex
@@ -66,11 +64,10 @@ from genjax.evaluation.classifier import (
     FeatureExtractor,
     extractor_name,
     extractors_dir,
-    normalize_source,
     params_to_bytes,
-    sha256_hex,
     weights_dir,
 )
+from genjax.evaluation.extractor_store import data_fingerprint, write_record
 
 
 def define_flags(flag_values=None) -> None:
@@ -206,46 +203,10 @@ def train(
     return params
 
 
-def write_weights(params, info: dict, out_dir: str, dataset: str) -> tuple[str, str]:
-    """Writes ``<dataset>.npz`` and ``<dataset>.json`` (``info`` plus the npz's
-    name, size and sha256) into ``out_dir``; returns their paths."""
-    os.makedirs(out_dir, exist_ok=True)
-    data = params_to_bytes(params)
-    weights_path = os.path.join(out_dir, f"{dataset}.npz")
-    json_path = os.path.join(out_dir, f"{dataset}.json")
-    with open(weights_path, "wb") as f:
-        f.write(data)
-    info = dict(
-        info,
-        weights_file=os.path.basename(weights_path),
-        weights_bytes=len(data),
-        weights_sha256=sha256_hex(data),
-    )
-    with open(json_path, "w") as f:
-        json.dump(info, f, indent=2)
-        f.write("\n")
-    return weights_path, json_path
-
-
-def data_fingerprint(source: str, ds) -> dict:
-    """``data_source`` (absolute for files), ``data_path`` and ``data_sha256``: of the
-    file for ``npz:``/``npy:``/``csv:`` sources, else of the loaded arrays (train,
-    train labels, test, test labels, in that order, as float32/int32 bytes)."""
-    source = normalize_source(source)
-    if source.startswith(("npz:", "npy:", "csv:")):
-        path = source.partition(":")[2]
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        return {"data_source": source, "data_path": path, "data_sha256": digest.hexdigest(),
-                "data_sha256_of": "file"}  # fmt: skip
-    digest = hashlib.sha256()
-    for x in (ds.train, ds.train_labels, ds.test, ds.test_labels):
-        digest.update(np.ascontiguousarray(x).tobytes())
-    of = "arrays: train, train labels, test, test labels as loaded"
-    return {"data_source": source, "data_path": None, "data_sha256": digest.hexdigest(),
-            "data_sha256_of": of}  # fmt: skip
+def write_weights(params, info: dict, out_dir: str, name: str) -> tuple[str, str]:
+    """Writes ``params`` as ``<name>.npz`` with ``info`` as ``<name>.json`` into
+    ``out_dir`` (`extractor_store.write_record`); returns their paths."""
+    return write_record(params_to_bytes(params), info, out_dir, name)
 
 
 def train_extractor(
