@@ -16,6 +16,9 @@ A model is a small frozen dataclass holding its flax modules and options
   ``{"critic": 5}``, and an optional traced schedule ``num_updates(player, step)``
   at most that, e.g. WGAN's 100 critic updates early on): update ``j`` of every
   player reads real batch ``j`` and its own key (`genjax.training.step`).
+- A model may freeze a player for a while (optional traced ``frozen(player,
+  model_state) -> bool``, e.g. the 2-stage VAE's first stage in phase 2): the trainer
+  then keeps that player's parameters and optimiser state exactly as they were.
 
 Two contracts: every model is a `Model` (init, loss, sample, evaluate); an
 `Autoencoder` adds ``encode``/``decode``. Evaluation asks `is_autoencoder` and

@@ -79,7 +79,9 @@ def batches_per_step(model: Model) -> int:
 
 
 def _player_update(model, optimizers, player, params, model_state, opt_state, x, key):
-    """One optax update of ``player`` on batch ``x``; the others' parameters frozen."""
+    """One optax update of ``player`` on batch ``x``; the others' parameters frozen.
+    Where the model says ``frozen(player, model_state)`` (a traced bool), the player's
+    parameters and optimiser state are left exactly as they were."""
     networks = tuple(model.player_networks[player])
 
     def loss_fn(own):
@@ -87,8 +89,16 @@ def _player_update(model, optimizers, player, params, model_state, opt_state, x,
 
     own = player_params(params, networks)
     (loss, (terms, new_model_state)), grads = jax.value_and_grad(loss_fn, has_aux=True)(own)
-    updates, opt_state = optimizers[player].update(grads, opt_state, own)
-    params = {**params, **optax.apply_updates(own, updates)}
+    updates, new_opt_state = optimizers[player].update(grads, opt_state, own)
+    new_own = optax.apply_updates(own, updates)
+    frozen = getattr(model, "frozen", None)
+    if frozen is not None:
+        # A zero gradient is not enough: Adam's momentum would keep moving the player.
+        keep = frozen(player, model_state)
+        new_own, new_opt_state = jax.tree.map(
+            lambda old, new: jnp.where(keep, old, new), (own, opt_state), (new_own, new_opt_state)
+        )
+    params, opt_state = {**params, **new_own}, new_opt_state
     # A loss may return the state of the networks it ran only.
     model_state = {**model_state, **new_model_state}
     metrics = {

@@ -2,14 +2,27 @@
 by hand, sampling through it, and a run that resumes correctly when stopped in either
 phase."""
 
+import dataclasses
+
 import jax
 import numpy as np
+import optax
 import pytest
 
 from genjax.models import build_model
 from genjax.models.autoencoders._densities import COUNTER
 from genjax.training import train_and_evaluate
-from tests.models.helpers import MLP_SHAPE, batch, np_mlp, np_normal, tiny_config, tiny_setup
+from genjax.training.state import init_train_state, player_params
+from genjax.training.step import train_step
+from tests.models.helpers import (
+    MLP_SHAPE,
+    batch,
+    np_mlp,
+    np_normal,
+    tiny_config,
+    tiny_model,
+    tiny_setup,
+)
 from tests.training.tiny import tiny_config as trainer_config
 from tests.training.tiny import tiny_data
 
@@ -39,6 +52,40 @@ def test_phases_follow_the_counter():
     for step in (0, 5):
         norm, _, new_state = grads("stage2", _at(state, step))
         assert norm > 0 and int(new_state[COUNTER]["step"]) == step + 1
+
+
+def test_stage1_stays_exactly_where_phase1_left_it():
+    """In phase 2 the trainer keeps stage 1's parameters and Adam state exactly as they
+    were while stage 2 trains on; without the freeze (a zero gradient only), Adam's
+    momentum keeps moving stage 1, so this test can fail."""
+    model = tiny_model("two_stage_vae", phase1_steps=2)
+    unfrozen = type("Unfrozen", (type(model),), {"frozen": None})(
+        **{f.name: getattr(model, f.name) for f in dataclasses.fields(model)}
+    )
+    optimizers = {p: optax.adam(1e-2) for p in model.players}
+    x = batch(MLP_SHAPE)
+
+    def run(model):
+        """Each player's (parameters, optimiser state) after steps 1..5."""
+        state = init_train_state(model, optimizers, jax.random.key(0), x)
+        step = jax.jit(lambda s: train_step(model, optimizers, s, x, jax.random.key(1)))
+        trace = []
+        for _ in range(5):
+            state, _ = step(state)
+            trace.append({p: (player_params(state.params, model.player_networks[p]),
+                              state.opt_states[p]) for p in model.players})  # fmt: skip
+        return trace
+
+    def same(a, b):
+        pairs = zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True)
+        return all(np.array_equal(u, v) for u, v in pairs)
+
+    frozen, moving = run(model), run(unfrozen)
+    # After step 2 (the last of phase 1) and step 5 (three steps into phase 2):
+    assert same(frozen[4]["stage1"], frozen[1]["stage1"])
+    assert not same(frozen[4]["stage2"], frozen[1]["stage2"])
+    assert not same(moving[4]["stage1"][0], moving[1]["stage1"][0])
+    assert same(moving[1], frozen[1])  # phase 1 is the same either way
 
 
 def test_stage2_loss_by_hand_and_sampling():
