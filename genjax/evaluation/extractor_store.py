@@ -192,7 +192,17 @@ def resolve_extractor_flag(value: str | None) -> str | None:
 def write_record(data: bytes, info: dict, out_dir: str, name: str) -> tuple[str, str]:
     """Writes the weights ``data`` as ``<name>.npz`` and ``info`` (plus the npz's name,
     size and sha256) as ``<name>.json`` into ``out_dir``: the pair `find_user_extractor`
-    finds. Returns their paths."""
+    finds. Returns their paths.
+
+    >>> import tempfile
+    >>> out = tempfile.mkdtemp()
+    >>> npz, record = write_record(b"weights", {"name": "digits"}, out, "digits")
+    >>> info = json.loads(pathlib.Path(record).read_text())
+    >>> info["weights_bytes"], info["weights_sha256"] == sha256_hex(b"weights")
+    (7, True)
+    >>> find_user_extractor(out) == (pathlib.Path(out), "digits")
+    True
+    """
     os.makedirs(out_dir, exist_ok=True)
     weights_path = os.path.join(out_dir, f"{name}.npz")
     json_path = os.path.join(out_dir, f"{name}.json")
